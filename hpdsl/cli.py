@@ -1,0 +1,56 @@
+"""The `hpdsl` command: parses arguments, calls the stages, prints. Nothing else.
+
+Each subcommand lives in `hpdsl/commands/<name>.py` with `add_parser(subparsers)` and
+`run(args) -> int`. User errors exit 1 with located messages and no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from hpdsl import __version__
+from hpdsl.errors import UserError
+
+COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hpdsl",
+        description="Write down, solve and check tile-level schedules on heterogeneous "
+                    "accelerators. Pipeline: .hpm spec -> task graph -> schedule -> plan -> emulation.",
+        epilog="Run 'hpdsl COMMAND --help' for a command's options. Docs: docs/index.md.")
+    p.add_argument("--version", action="version", version=f"hpdsl {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = importlib.import_module(f"hpdsl.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"hpdsl.commands.{name}":
+                raise
+            continue  # a stage not built yet
+        mod.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except UserError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("hpdsl: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `hpdsl` subcommand (see hpdsl/cli.py)."""

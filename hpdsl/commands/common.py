@@ -1,0 +1,75 @@
+"""Argument helpers shared by subcommands: spec, target, --set, output files."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from hpdsl.errors import UserError
+
+
+def bundled_example(name: str) -> str:
+    """Path of an example shipped inside the package (e.g. 'deepseek_moe.hpm')."""
+    return str(resources.files("hpdsl.examples") / name)
+
+
+def add_target_args(p, spec_optional: bool = False) -> None:
+    if spec_optional:
+        p.add_argument("spec", nargs="?", metavar="SPEC",
+                       help="the .hpm file (default: the bundled examples/deepseek_moe.hpm)")
+    else:
+        p.add_argument("spec", metavar="SPEC", help="the .hpm file")
+    p.add_argument("--target", "-t", metavar="T",
+                   help="the tiling or graph to run (may be left out when the file has one)")
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a workload setting, e.g. --set devices=64 "
+                        "--set routing='zipf 1.2' (repeatable)")
+
+
+def parse_settings(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise UserError(f"--set expects KEY=VALUE, got '{item}'")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def load_graph(args):
+    """Load args.spec, pick args.target, apply --set and generate the task graph."""
+    from hpdsl.generate import generate
+    from hpdsl.lang import load
+
+    spec = load(args.spec)
+    return spec, generate(spec, args.target, parse_settings(args.settings))
+
+
+def write_atomic(path: str, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never half of it."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise UserError(f"cannot write '{path}': folder '{path.parent}' does not exist")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, mode) as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def emit(text: str, out: str | None) -> None:
+    """Write `text` to file `out` atomically, or to stdout when out is None or '-'."""
+    if out in (None, "-"):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(out, text)
+
+
+def progress(msg: str) -> None:
+    print(f"hpdsl: {msg}", file=sys.stderr, flush=True)

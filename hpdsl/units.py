@@ -1,0 +1,33 @@
+"""Units of the language and their SI factors.
+
+Every quantity is normalized on load: time to integer nanoseconds, sizes to bytes,
+compute rates to FLOP/s, bandwidths to bytes/s, clocks to Hz. Decimal prefixes for
+rates and bandwidths (as vendors quote them), binary prefixes for sizes (GiB, MiB, KiB).
+"""
+from __future__ import annotations
+
+# dimension -> {unit: factor to SI base (ns for time)}
+UNITS: dict[str, dict[str, float]] = {
+    "time": {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9},
+    "size": {"B": 1.0, "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40,
+             "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12},
+    "rate": {"FLOPS": 1.0, "GFLOPS": 1e9, "TFLOPS": 1e12, "PFLOPS": 1e15},
+    "bandwidth": {"B/s": 1.0, "KB/s": 1e3, "MB/s": 1e6, "GB/s": 1e9, "TB/s": 1e12,
+                  "GiB/s": 2.0**30, "TiB/s": 2.0**40, "Gbps": 1e9 / 8},
+    "frequency": {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9},
+}
+
+UNIT_DIMENSION: dict[str, str] = {u: dim for dim, table in UNITS.items() for u in table}
+
+DTYPE_BYTES: dict[str, int] = {"bf16": 2, "fp16": 2, "fp32": 4, "fp8": 1, "int8": 1}
+
+
+def to_si(value: float, unit: str, dimension: str) -> float:
+    """Convert `value unit` to the base unit of `dimension`; KeyError if it does not fit.
+
+    >>> to_si(2, "us", "time")
+    2000.0
+    >>> to_si(1.6, "TB/s", "bandwidth")
+    1600000000000.0
+    """
+    return value * UNITS[dimension][unit]
