@@ -1,0 +1,173 @@
+"""Plan JSON: `plan_to_json` and `load_plan`, which validates a plan file for one graph.
+
+    {"version": 1,
+     "queues": {"d0.AIC0.cube": [{"op": "exec", "task": 3}, {"op": "signal", "event": "E"}, ...]},
+     "events": {"E": {"device": 0, "flag": 5}},
+     "schedule": {"scheduler": ..., "status": ..., "makespan_ns": ..., "lower_bound_ns": ...,
+                  "solve_seconds": ...}}
+
+A wait is `{"op": "wait", "event": E, "count": N}`; a kernel boundary of a baseline is
+`{"op": "barrier", "kernel": K}` in every queue. Queues left out of "queues" are empty.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from hpdsl.cost import task_times
+from hpdsl.errors import Loc, UserError, did_you_mean
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+from hpdsl.plan import BARRIER, EXEC, OPS, PLAN_VERSION, SIGNAL, WAIT, Plan, PlanHeader
+
+
+def plan_to_json(plan: Plan) -> str:
+    """The plan as JSON text (built here, on demand; streams are written one line per queue)."""
+    names = plan.event_names
+    code, arg, cnt = plan.code.tolist(), plan.arg.tolist(), plan.count.tolist()
+    q_ev = [json.dumps(n) for n in names]
+
+    def ins(i: int) -> str:
+        c = code[i]
+        if c == EXEC:
+            return f'{{"op": "exec", "task": {arg[i]}}}'
+        if c == WAIT:
+            return f'{{"op": "wait", "event": {q_ev[arg[i]]}, "count": {cnt[i]}}}'
+        if c == SIGNAL:
+            return f'{{"op": "signal", "event": {q_ev[arg[i]]}}}'
+        return f'{{"op": "barrier", "kernel": {arg[i]}}}'
+
+    ptr = plan.ptr.tolist()
+    queues = []
+    for q, qname in enumerate(plan.queues):
+        body = ", ".join(ins(i) for i in range(ptr[q], ptr[q + 1]))
+        queues.append(f'    {json.dumps(qname)}: [{body}]')
+    events = ",\n".join(f'    {q_ev[e]}: {{"device": {d}, "flag": {f}}}' for e, (d, f) in
+                        enumerate(zip(plan.event_device.tolist(), plan.event_flag.tolist())))
+    h = plan.header
+    sched = json.dumps({"scheduler": h.scheduler, "status": h.status, "makespan_ns": h.makespan_ns,
+                        "lower_bound_ns": h.lower_bound_ns, "solve_seconds": h.solve_seconds})
+    return ('{"version": %d,\n "queues": {\n%s\n },\n "events": {\n%s\n },\n "schedule": %s}\n'
+            % (PLAN_VERSION, ",\n".join(queues), events, sched))
+
+
+def _fail(where: Loc, msg: str):
+    raise UserError(msg, loc=where)
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<plan>") -> Plan:
+    """Parse and validate plan JSON against `graph` and `machine`; UserError on any mistake.
+
+    Checks: JSON syntax, version, known queues, well-formed instructions, task ids in range,
+    each task executed exactly once on a queue that can run it, events declared.
+    """
+    where = Loc(filename)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"not valid JSON: {e.msg}", loc=Loc(filename, e.lineno, e.colno)) from None
+    if not isinstance(doc, dict):
+        _fail(where, "a plan must be a JSON object with 'version', 'queues' and 'events'")
+    if doc.get("version") != PLAN_VERSION:
+        _fail(where, f"unsupported plan version {doc.get('version')!r}; this hpdsl reads version "
+                     f"{PLAN_VERSION}")
+    queues, events = doc.get("queues"), doc.get("events", {})
+    if not isinstance(queues, dict):
+        _fail(where, "'queues' must be an object mapping queue names to instruction lists")
+    if not isinstance(events, dict):
+        _fail(where, "'events' must be an object mapping event names to {device, flag}")
+
+    ev_index, ev_dev, ev_flag = {}, [], []
+    for name, info in events.items():
+        if not (isinstance(info, dict) and _int(info.get("device")) and _int(info.get("flag"))):
+            _fail(where, f"event '{name}' must be {{\"device\": D, \"flag\": F}} with integers")
+        if not 0 <= info["device"] < machine.devices:
+            _fail(where, f"event '{name}' lives on device {info['device']}, but the machine has "
+                         f"devices 0..{machine.devices - 1}")
+        if info["flag"] < 0:
+            _fail(where, f"event '{name}' has negative flag {info['flag']}")
+        ev_index[name] = len(ev_dev)
+        ev_dev.append(info["device"])
+        ev_flag.append(info["flag"])
+
+    by_name = machine.worker_by_name()
+    for qname in queues:
+        if qname not in by_name:
+            _fail(where, f"unknown queue '{qname}'" + did_you_mean(qname, by_name))
+
+    n = graph.n_tasks
+    times = task_times(graph, machine)
+    placed = np.full(n, -1, dtype=np.int64)
+    placed_at = {}
+    ptr = [0]
+    code, arg, cnt = [], [], []
+    for w in machine.workers:
+        stream = queues.get(w.name, [])
+        if not isinstance(stream, list):
+            _fail(where, f"queue '{w.name}' must be a list of instructions")
+        for i, ins in enumerate(stream):
+            at = f"queue '{w.name}' instruction {i}"
+            if not isinstance(ins, dict) or ins.get("op") not in OPS:
+                op = ins.get("op") if isinstance(ins, dict) else ins
+                _fail(where, f"{at}: expected an object with \"op\" one of "
+                             f"{', '.join(OPS)}, found {json.dumps(op)}")
+            op = ins["op"]
+            if op == "exec":
+                t = ins.get("task")
+                if not _int(t) or not 0 <= t < n:
+                    _fail(where, f"{at}: unknown task {json.dumps(t)}; task ids are 0..{n - 1}")
+                if placed[t] >= 0:
+                    _fail(where, f"{at}: task {t} ({graph.label(t)}) is executed twice; it is "
+                                 f"already executed at {placed_at[t]}")
+                if graph.device[t] != w.device or times[t, w.core_index] < 0:
+                    _fail(where, f"{at}: task {t} ({graph.label(t)}) cannot run on '{w.name}'")
+                placed[t] = w.id
+                placed_at[t] = at
+                code.append(EXEC), arg.append(t), cnt.append(0)
+            elif op == "barrier":
+                k = ins.get("kernel")
+                if not _int(k) or k < 0:
+                    _fail(where, f"{at}: a barrier needs a non-negative integer \"kernel\"")
+                code.append(BARRIER), arg.append(k), cnt.append(0)
+            else:
+                e = ins.get("event")
+                if e not in ev_index:
+                    _fail(where, f"{at}: unknown event {json.dumps(e)}; declare it in \"events\""
+                          + (did_you_mean(str(e), ev_index) if len(ev_index) < 50 else ""))
+                if op == "wait":
+                    c = ins.get("count", 1)
+                    if not _int(c) or c < 1:
+                        _fail(where, f"{at}: a wait's \"count\" must be a positive integer, "
+                                     f"found {json.dumps(c)}")
+                    code.append(WAIT), arg.append(ev_index[e]), cnt.append(c)
+                else:
+                    code.append(SIGNAL), arg.append(ev_index[e]), cnt.append(0)
+        ptr.append(len(code))
+    never = np.flatnonzero(placed < 0)
+    if len(never):
+        t = int(never[0])
+        more = f" (and {len(never) - 1} more)" if len(never) > 1 else ""
+        _fail(where, f"task {t} ({graph.label(t)}) is never executed{more}")
+
+    code_a, arg_a, cnt_a = np.array(code, np.int8), np.array(arg, np.int32), np.array(cnt, np.int32)
+    # a signal's count is its position among its event's signals (as lower() writes it)
+    sig = np.flatnonzero(code_a == SIGNAL)
+    if len(sig):
+        ev = arg_a[sig]
+        o = np.argsort(ev, kind="stable")
+        first = np.r_[0, np.cumsum(np.bincount(ev, minlength=len(ev_dev)))]
+        ords = np.empty(len(sig), np.int32)
+        ords[o] = np.arange(len(sig)) - first[ev[o]] + 1
+        cnt_a[sig] = ords
+    s = doc.get("schedule", {}) or {}
+    header = PlanHeader(str(s.get("scheduler", "manual")), str(s.get("status", "feasible")),
+                        int(s.get("makespan_ns", 0) or 0), int(s.get("lower_bound_ns", 0) or 0),
+                        float(s.get("solve_seconds", 0.0) or 0.0))
+    return Plan(queues=tuple(w.name for w in machine.workers), ptr=np.array(ptr), code=code_a,
+                arg=arg_a, count=cnt_a, event_names=tuple(ev_index), event_device=np.array(ev_dev),
+                event_flag=np.array(ev_flag), header=header)
