@@ -123,6 +123,13 @@ class Workload:
     routing: Routing
     ops: tuple[Op, ...]
     loc: Loc | None = None
+    # where each setting was written (devices, tokens, hidden, experts, topk, expert_ffn,
+    # dtype), so a check can point at the line rather than the whole workload
+    locs: tuple[tuple[str, Loc], ...] = ()
+
+    def loc_of(self, setting: str) -> Loc | None:
+        """Where `setting` was written, or the workload's own location."""
+        return dict(self.locs).get(setting, self.loc)
 
     def op(self, name: str) -> Op:
         for o in self.ops:

@@ -1,0 +1,285 @@
+"""Lowering: textX models to the frozen `Spec` values, units normalized, names resolved.
+
+Lowering records what the text says and converts units; it only rejects what cannot be
+represented (a wrong unit, a number that is not a number, an unknown name to resolve).
+Range and consistency checks run afterwards on the `Spec` values (`hpdsl.lang.check`),
+so they serve `--set` overrides as well.
+"""
+from __future__ import annotations
+
+import math
+
+from hpdsl.errors import Diagnostic, Loc, did_you_mean
+from hpdsl.spec import (ANY, Buffer, CoreType, Graph, Hardware, Link, Memory, Op, Queue,
+                        Routing, Spec, Task, TileRule, Tiling, Workload)
+from hpdsl.units import DTYPE_BYTES, UNIT_DIMENSION, UNITS, to_si
+
+from .load import Source, loc_of
+
+# Defaults of optional hardware statements (documented in docs/language.md).
+DEFAULT_SYNC_FLAGS = 1024
+DEFAULT_SYNC_LATENCY_NS = 0
+DEFAULT_LAUNCH_NS = 0
+
+REQUIRED_SETTINGS = ("devices", "tokens", "hidden", "experts", "expert_ffn")
+DEFAULT_DTYPE = "bf16"
+
+_DIM_WORDS = {"time": "time", "size": "size", "rate": "compute rate",
+              "bandwidth": "bandwidth", "frequency": "frequency"}
+_UNIT_EXAMPLE = {"time": "us", "size": "MiB", "rate": "TFLOPS", "bandwidth": "GB/s",
+                 "frequency": "GHz"}
+
+
+class _Lowering:
+    def __init__(self):
+        self.diags: list[Diagnostic] = []
+        self.display = ""
+
+    def err(self, loc: Loc | None, msg: str) -> None:
+        self.diags.append(Diagnostic(loc, msg))
+
+    def loc(self, obj) -> Loc:
+        return loc_of(self.display, obj)
+
+    # ------------------------------------------------------------------ numbers
+    def number(self, count, what: str, whole: bool = True):
+        """A plain number from the text; None (and an error) if it is not usable."""
+        text = count.value
+        try:
+            value = int(text) if text.lstrip("+-").isdigit() else float(text)
+        except ValueError:      # the grammar's regex makes this unreachable; be safe
+            self.err(self.loc(count), f"{what} must be a number, found '{text}'")
+            return None
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                self.err(self.loc(count), f"{what} must be a finite number, found '{text}'")
+                return None
+            if whole:
+                if not value.is_integer():
+                    self.err(self.loc(count), f"{what} must be a whole number, found '{text}'")
+                    return None
+                value = int(value)
+        return value
+
+    def quantity(self, q, dimension: str, what: str) -> float | None:
+        """A number with a unit, in the base unit of `dimension`; None on a unit error."""
+        where = self.loc(q)
+        valid = UNITS[dimension]
+        dim_word = _DIM_WORDS[dimension]
+        if q.unit is None or q.unit == "":
+            self.err(where, f"{what} needs a {dim_word} unit, e.g. '{q.value} "
+                            f"{_UNIT_EXAMPLE[dimension]}'" + did_you_mean("", valid))
+            return None
+        if q.unit not in valid:
+            other = UNIT_DIMENSION.get(q.unit)
+            if other is not None:
+                self.err(where, f"'{q.unit}' is a {_DIM_WORDS[other]} unit, but {what} takes a "
+                                f"{dim_word} unit" + did_you_mean(q.unit, valid))
+            else:
+                self.err(where, f"unknown unit '{q.unit}' for {what}" + did_you_mean(q.unit, valid))
+            return None
+        value = self.number(q, what, whole=False)
+        if value is None:
+            return None
+        si = to_si(value, q.unit, dimension)
+        if not math.isfinite(si):
+            self.err(where, f"{what} must be a finite number, found '{q.value} {q.unit}'")
+            return None
+        return si
+
+    def time_ns(self, q, what: str) -> int | None:
+        v = self.quantity(q, "time", what)
+        return None if v is None else int(round(v))
+
+    # ------------------------------------------------------------------ hardware
+    def hardware(self, hw) -> Hardware | None:
+        cores, singles = [], {}
+        for item in hw.items:
+            kind = type(item).__name__
+            key = item.which if kind == "MemoryDecl" else kind.lower()
+            if kind != "Core":
+                if key in singles:
+                    self.err(self.loc(item), f"hardware '{hw.name}' already has a '{key}' "
+                                             f"statement (at line {singles[key][1].line})")
+                    continue
+            if kind == "Core":
+                cores.append(self.core(item))
+            elif kind == "Clock":
+                singles[key] = (self.quantity(item.value, "frequency", "clock"), self.loc(item))
+            elif kind == "MemoryDecl":
+                what = f"{item.which} '{item.name}'"
+                size = self.quantity(item.size, "size", f"{what} size")
+                bw = self.quantity(item.bandwidth, "bandwidth", f"{what} bandwidth")
+                mem = None
+                if size is not None and bw is not None:
+                    mem = Memory(item.name, int(size), bw, self.loc(item))
+                singles[key] = (mem, self.loc(item))
+            elif kind == "Link":
+                bw = self.quantity(item.bandwidth, "bandwidth", f"link '{item.name}' bandwidth")
+                lat = self.time_ns(item.latency, f"link '{item.name}' latency")
+                link = None if bw is None or lat is None else Link(item.name, bw, lat, self.loc(item))
+                singles[key] = (link, self.loc(item))
+            elif kind == "Sync":
+                flags = self.number(item.flags, "sync flags")
+                lat = self.time_ns(item.latency, "sync latency")
+                singles[key] = ((flags, lat), self.loc(item))
+            elif kind == "Launch":
+                singles[key] = (self.time_ns(item.value, "launch"), self.loc(item))
+        flags, lat = singles.get("sync", ((None, None), None))[0]
+        launch = singles.get("launch", (None, None))[0]
+        return Hardware(
+            hw.name, tuple(c for c in cores if c is not None),
+            clock=singles.get("clock", (None, None))[0],
+            memory=singles.get("memory", (None, None))[0],
+            cache=singles.get("cache", (None, None))[0],
+            link=singles.get("link", (None, None))[0],
+            sync_flags=DEFAULT_SYNC_FLAGS if flags is None else flags,
+            sync_latency=DEFAULT_SYNC_LATENCY_NS if lat is None else lat,
+            launch=DEFAULT_LAUNCH_NS if launch is None else launch,
+            loc=self.loc(hw))
+
+    def core(self, c) -> CoreType | None:
+        count = self.number(c.count, f"core type '{c.name}' count")
+        if count is None:
+            return None
+        if not c.body:
+            # no body: one queue, named after the core, that does anything
+            queues = (Queue(c.name, (ANY,), None, self.loc(c)),)
+            return CoreType(c.name, count, queues, (), self.loc(c))
+        queues, buffers = [], []
+        for item in c.items:
+            if type(item).__name__ == "Queue":
+                rate = None
+                if item.rate is not None:
+                    rate = self.quantity(item.rate, "rate", f"queue '{item.name}' rate")
+                does = tuple(cap.name for cap in item.does)
+                queues.append(Queue(item.name, does, rate, self.loc(item)))
+            else:
+                size = self.quantity(item.size, "size", f"buffer '{item.name}' size")
+                if size is not None:
+                    buffers.append(Buffer(item.name, int(size), self.loc(item)))
+        return CoreType(c.name, count, tuple(queues), tuple(buffers), self.loc(c))
+
+    # ------------------------------------------------------------------ workload
+    def workload(self, w, hardware: dict[str, Hardware]) -> Workload | None:
+        hw = self.resolve(w.hardware, hardware, "hardware")
+        values: dict[str, object] = {}
+        locs: dict[str, Loc] = {}
+        routing, ops = None, []
+
+        def setting(key, value, obj):
+            if key in locs:
+                self.err(self.loc(obj), f"workload '{w.name}' sets '{key}' twice "
+                                        f"(first at line {locs[key].line})")
+                return
+            locs[key] = self.loc(obj)
+            values[key] = value
+
+        for item in w.items:
+            kind = type(item).__name__
+            if kind == "Setting":
+                setting(item.key, self.number(item.value, item.key), item)
+            elif kind == "Experts":
+                setting("experts", self.number(item.experts, "experts"), item)
+                locs.setdefault("topk", self.loc(item.topk))
+                values["topk"] = self.number(item.topk, "topk")
+            elif kind == "Dtype":
+                setting("dtype", item.dtype.name, item)
+            elif kind == "Routing":
+                if routing is not None:
+                    self.err(self.loc(item), f"workload '{w.name}' sets 'routing' twice "
+                                             f"(first at line {routing.loc.line})")
+                    continue
+                param = 0.0 if item.param is None else self.number(item.param, "routing parameter",
+                                                                   whole=False)
+                seed = 0 if item.seed is None else self.number(item.seed, "routing seed")
+                routing = Routing(item.kind.name, float(param or 0.0), seed or 0, self.loc(item))
+            else:
+                n = None if item.n is None else self.number(item.n, f"op '{item.name}' n")
+                ops.append(Op(item.name, item.kind.name,
+                              None if item.input is None else item.input.name, n, self.loc(item)))
+        for key in REQUIRED_SETTINGS:
+            if key not in values:
+                self.err(self.loc(w), f"workload '{w.name}' does not set '{key}'")
+        if hw is None or any(values.get(k) is None for k in REQUIRED_SETTINGS + ("topk",)):
+            return None
+        dtype = values.get("dtype") or DEFAULT_DTYPE
+        return Workload(
+            w.name, hw, values["devices"], values["tokens"], values["hidden"],
+            values["experts"], values["topk"], values["expert_ffn"], dtype,
+            DTYPE_BYTES.get(dtype, 0), routing or Routing("balanced", 0.0, 0, self.loc(w)),
+            tuple(ops), self.loc(w), tuple(locs.items()))
+
+    # ------------------------------------------------------------------ tiling, graph
+    def tiling(self, t, workloads: dict[str, Workload | None]) -> Tiling | None:
+        wl = self.resolve(t.workload, workloads, "workload")
+        rules = []
+        for r in t.rules:
+            core = None if r.core is None else r.core.name
+            if r.chunk is not None:
+                chunk = self.number(r.chunk, f"chunk of '{r.op.name}'")
+                rules.append(TileRule(r.op.name, chunk=chunk, core=core, loc=self.loc(r)))
+            else:
+                rows = self.number(r.rows, f"tile rows of '{r.op.name}'")
+                cols = self.number(r.cols, f"tile columns of '{r.op.name}'")
+                if rows is not None and cols is not None:
+                    rules.append(TileRule(r.op.name, tile=(rows, cols), core=core, loc=self.loc(r)))
+        return None if wl is None else Tiling(t.name, wl, tuple(rules), self.loc(t))
+
+    def graph(self, g, hardware: dict[str, Hardware]) -> Graph | None:
+        hw = self.resolve(g.hardware, hardware, "hardware")
+        tasks = []
+        for task in g.tasks:
+            time = self.time_ns(task.time, f"the time of task '{task.name}'")
+            tasks.append(Task(task.name, task.core.name, 0 if time is None else time,
+                              tuple(a.name for a in task.after), self.loc(task)))
+        return None if hw is None else Graph(g.name, hw, tuple(tasks), self.loc(g))
+
+    def resolve(self, ref, table: dict, what: str):
+        """The object `ref` names; None if unknown (reported) or if it failed to lower."""
+        if ref.name not in table:
+            self.err(self.loc(ref), f"unknown {what} '{ref.name}'" + did_you_mean(ref.name, table))
+            return None
+        return table[ref.name]
+
+
+def lower(sources: list[Source]) -> tuple[Spec, list[Diagnostic]]:
+    """Lower parsed files (imports first) into one `Spec`, with the lowering diagnostics."""
+    lw = _Lowering()
+    by_kind: dict[str, list[tuple[str, object]]] = {"Hardware": [], "Workload": [],
+                                                    "Tiling": [], "Graph": []}
+    for src in sources:
+        for d in src.model.decls:
+            by_kind[type(d).__name__].append((src.display, d))
+
+    hardware: dict[str, Hardware] = {}
+    hw_values = []
+    for display, d in by_kind["Hardware"]:
+        lw.display = display
+        h = lw.hardware(d)
+        hw_values.append(h)
+        hardware.setdefault(d.name, h)
+    workloads: dict[str, Workload | None] = {}
+    wl_values = []
+    for display, d in by_kind["Workload"]:
+        lw.display = display
+        w = lw.workload(d, hardware)
+        if w is not None:
+            wl_values.append(w)
+        workloads.setdefault(d.name, w)
+    tilings, graphs = [], []
+    for display, d in by_kind["Tiling"]:
+        lw.display = display
+        if d.workload.name in workloads and workloads[d.workload.name] is None:
+            continue   # its workload already has an error; more would only repeat it
+        t = lw.tiling(d, workloads)
+        if t is not None:
+            tilings.append(t)
+    for display, d in by_kind["Graph"]:
+        lw.display = display
+        g = lw.graph(d, hardware)
+        if g is not None:
+            graphs.append(g)
+    spec = Spec(tuple(hw_values), tuple(wl_values), tuple(tilings), tuple(graphs),
+                tuple(s.display for s in sources))
+    return spec, lw.diags
