@@ -80,6 +80,12 @@ class Hardware:
     sync_latency: int = 0          # ns, signal-to-wakeup
     launch: int = 0                # ns per kernel launch incl. host synchronization
     loc: Loc | None = None
+    # where the one-line statements were written (clock, sync, launch)
+    locs: tuple[tuple[str, Loc], ...] = ()
+
+    def loc_of(self, statement: str) -> Loc | None:
+        """Where `statement` was written, or the hardware's own location."""
+        return dict(self.locs).get(statement, self.loc)
 
     def core(self, name: str) -> CoreType:
         for c in self.cores:

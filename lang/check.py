@@ -39,9 +39,9 @@ def _positive(diags, loc, what: str, value, limit: str | None = None) -> None:
                                      f"{LIMITS[limit]}"))
 
 
-def _not_negative(diags, loc, what: str, value) -> None:
+def _not_negative(diags, loc, what: str, value, unit: str = "") -> None:
     if value is not None and value < 0:
-        diags.append(Diagnostic(loc, f"{what} must not be negative, found {_fmt(value)}"))
+        diags.append(Diagnostic(loc, f"{what} must not be negative, found {_fmt(value)}{unit}"))
 
 
 def _fmt(v) -> str:
@@ -80,17 +80,17 @@ def check_hardware(hw: Hardware) -> list[Diagnostic]:
             _positive(d, q.loc, f"queue '{q.name}' rate", q.rate)
         for b in c.buffers:
             _positive(d, b.loc, f"buffer '{b.name}' size", b.size)
-    _positive(d, hw.loc, "clock", hw.clock)
+    _positive(d, hw.loc_of("clock"), "clock", hw.clock)
     for kind, m in (("memory", hw.memory), ("cache", hw.cache)):
         if m is not None:
             _positive(d, m.loc, f"{kind} '{m.name}' size", m.size)
             _positive(d, m.loc, f"{kind} '{m.name}' bandwidth", m.bandwidth)
     if hw.link is not None:
         _positive(d, hw.link.loc, f"link '{hw.link.name}' bandwidth", hw.link.bandwidth)
-        _not_negative(d, hw.link.loc, f"link '{hw.link.name}' latency", hw.link.latency)
-    _positive(d, hw.loc, "sync flags", hw.sync_flags, "sync flags")
-    _not_negative(d, hw.loc, "sync latency", hw.sync_latency)
-    _not_negative(d, hw.loc, "launch", hw.launch)
+        _not_negative(d, hw.link.loc, f"link '{hw.link.name}' latency", hw.link.latency, " ns")
+    _positive(d, hw.loc_of("sync"), "sync flags", hw.sync_flags, "sync flags")
+    _not_negative(d, hw.loc_of("sync"), "sync latency", hw.sync_latency, " ns")
+    _not_negative(d, hw.loc_of("launch"), "launch", hw.launch, " ns")
     return d
 
 
@@ -287,7 +287,7 @@ def check_graph(g: Graph) -> list[Diagnostic]:
         if t.core not in cores:
             d.append(Diagnostic(t.loc, f"task '{t.name}' runs on unknown core type '{t.core}'"
                                        + did_you_mean(t.core, cores)))
-        _not_negative(d, t.loc, f"the time of task '{t.name}'", t.time)
+        _not_negative(d, t.loc, f"the time of task '{t.name}'", t.time, " ns")
         for a in t.after:
             if a not in names:
                 d.append(Diagnostic(t.loc, f"task '{t.name}' comes after unknown task '{a}'"

@@ -128,7 +128,7 @@ class _Lowering:
         flags, lat = singles.get("sync", ((None, None), None))[0]
         launch = singles.get("launch", (None, None))[0]
         return Hardware(
-            hw.name, tuple(c for c in cores if c is not None),
+            hw.name, tuple(cores),
             clock=singles.get("clock", (None, None))[0],
             memory=singles.get("memory", (None, None))[0],
             cache=singles.get("cache", (None, None))[0],
@@ -136,12 +136,13 @@ class _Lowering:
             sync_flags=DEFAULT_SYNC_FLAGS if flags is None else flags,
             sync_latency=DEFAULT_SYNC_LATENCY_NS if lat is None else lat,
             launch=DEFAULT_LAUNCH_NS if launch is None else launch,
-            loc=self.loc(hw))
+            loc=self.loc(hw),
+            locs=tuple((k, v[1]) for k, v in singles.items() if k in ("clock", "sync", "launch")))
 
-    def core(self, c) -> CoreType | None:
+    def core(self, c) -> CoreType:
         count = self.number(c.count, f"core type '{c.name}' count")
         if count is None:
-            return None
+            count = 1   # reported; keep the core so its name still resolves
         if not c.body:
             # no body: one queue, named after the core, that does anything
             queues = (Queue(c.name, (ANY,), None, self.loc(c)),)
