@@ -1,0 +1,174 @@
+"""What every scheduler precomputes once: task times, worker pools, edge latencies, levels.
+
+A *pool* is the set of interchangeable workers a task may use on one core type: the
+queues of one core type on one device that do the task's capability. Tasks of one kind on
+one device share their pools, so a list scheduler keeps one heap of free times per pool
+instead of scanning workers. Workers are laid out device-major (see `hpdsl.machine`), so a
+pool is the device's first worker id plus a fixed tuple of local offsets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from hpdsl.cost import task_times
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+
+
+def gather(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, slot): every CSR slot of `nodes` (owner repeats the node), vectorized."""
+    lo, hi = ptr[nodes], ptr[nodes + 1]
+    cnt = hi - lo
+    total = int(cnt.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    owner = np.repeat(nodes, cnt)
+    start = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt)
+    slot = start + np.arange(total)
+    return owner, slot
+
+
+def levels(graph: TaskGraph) -> list[np.ndarray]:
+    """Tasks grouped by generation: level 0 has no predecessors, level i+1 only preds in <= i.
+
+    One numpy pass per level, so graphs with few levels and millions of tasks stay fast.
+    Raises ValueError on a cycle.
+    """
+    n = graph.n_tasks
+    indeg = np.diff(graph.pred_ptr).astype(np.int64)
+    frontier = np.flatnonzero(indeg == 0)
+    out, seen = [], 0
+    while len(frontier):
+        out.append(frontier)
+        seen += len(frontier)
+        _, slot = gather(graph.succ_ptr, graph.succ, frontier)
+        if len(slot) == 0:
+            break
+        tgt = graph.succ[slot]
+        indeg -= np.bincount(tgt, minlength=n)
+        cand = np.unique(tgt)
+        frontier = cand[indeg[cand] == 0]
+    if seen != n:
+        raise ValueError("task graph has a cycle")
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """Precomputed, read-only data for scheduling `graph` on `machine`."""
+
+    graph: TaskGraph
+    machine: Machine
+    times: np.ndarray            # (n, core types) int64, -1 = cannot run
+
+    @classmethod
+    def of(cls, graph: TaskGraph, machine: Machine) -> "Context":
+        return cls(graph, machine, task_times(graph, machine))
+
+    @property
+    def n(self) -> int:
+        return self.graph.n_tasks
+
+    @property
+    def release(self) -> int:
+        """No task starts before the single kernel launch of a plan."""
+        return int(self.machine.hardware.launch)
+
+    @cached_property
+    def workers_per_device(self) -> int:
+        return len(self.machine.workers) // max(1, self.machine.devices)
+
+    @cached_property
+    def local_offsets(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """(kind, core type) -> worker offsets within a device that can run that kind there."""
+        g, m = self.graph, self.machine
+        out = {}
+        dev0 = [w for w in m.workers if w.device == 0]
+        for k, kind in enumerate(g.kinds):
+            for ci in range(len(m.hardware.cores)):
+                offs = tuple(w.id for w in dev0 if w.core_index == ci
+                             and m.can_run(w.id, kind, g.cores[k]))
+                if offs:
+                    out[(k, ci)] = offs
+        return out
+
+    @cached_property
+    def min_time(self) -> np.ndarray:
+        """Fastest eligible time per task (int64)."""
+        t = np.where(self.times >= 0, self.times, np.iinfo(np.int64).max)
+        mn = t.min(axis=1) if t.shape[1] else np.zeros(self.n, np.int64)
+        bad = np.flatnonzero(mn == np.iinfo(np.int64).max)
+        if len(bad):
+            from hpdsl.errors import UserError
+            t0 = int(bad[0])
+            raise UserError(f"task {self.graph.label(t0)} needs '{self.graph.kind_name(t0)}', "
+                            f"which no core type of hardware '{self.machine.hardware.name}' "
+                            f"can run")
+        return mn
+
+    @cached_property
+    def mean_time(self) -> np.ndarray:
+        """Mean time over eligible core types (HEFT's average cost), float64."""
+        ok = self.times >= 0
+        return np.where(ok, self.times, 0).sum(axis=1) / np.maximum(ok.sum(axis=1), 1)
+
+    @cached_property
+    def pred_latency(self) -> np.ndarray:
+        """Latency of each pred-CSR edge when its two ends run on different workers."""
+        g, hw = self.graph, self.machine.hardware
+        v = np.repeat(np.arange(self.n), np.diff(g.pred_ptr))
+        u = g.pred.astype(np.int64)
+        link = hw.link.latency if hw.link is not None else 0
+        far = (g.device[u] != g.device[v]) | (g.dst[u] >= 0)
+        return (hw.sync_latency + link * far).astype(np.int64)
+
+    @cached_property
+    def succ_latency(self) -> np.ndarray:
+        """The same latencies, aligned with the succ CSR."""
+        g, hw = self.graph, self.machine.hardware
+        u = np.repeat(np.arange(self.n), np.diff(g.succ_ptr))
+        v = g.succ.astype(np.int64)
+        link = hw.link.latency if hw.link is not None else 0
+        far = (g.device[u] != g.device[v]) | (g.dst[u] >= 0)
+        return (hw.sync_latency + link * far).astype(np.int64)
+
+    @cached_property
+    def levels(self) -> list[np.ndarray]:
+        try:
+            return levels(self.graph)
+        except ValueError:
+            from hpdsl.errors import UserError
+            raise UserError(f"task graph '{self.graph.name}' has a cycle") from None
+
+    def head(self, cost: np.ndarray, lat: bool = False) -> np.ndarray:
+        """Longest path ending just before each task (top level), from `cost` per task."""
+        g = self.graph
+        top = np.zeros(self.n, dtype=cost.dtype)
+        elat = self.pred_latency if lat else None
+        for lv in self.levels[1:]:
+            owner, slot = gather(g.pred_ptr, g.pred, lv)
+            u = g.pred[slot]
+            val = top[u] + cost[u] + (elat[slot] if lat else 0)
+            np.maximum.at(top, owner, val)
+        return top
+
+    def tail(self, cost: np.ndarray, lat: bool = False) -> np.ndarray:
+        """Longest path starting just after each task (bottom level minus own cost)."""
+        g = self.graph
+        bot = np.zeros(self.n, dtype=cost.dtype)
+        elat = self.succ_latency if lat else None
+        for lv in reversed(self.levels[:-1]):
+            owner, slot = gather(g.succ_ptr, g.succ, lv)
+            v = g.succ[slot]
+            val = bot[v] + cost[v] + (elat[slot] if lat else 0)
+            np.maximum.at(bot, owner, val)
+        return bot
+
+    def pools_of(self, kind: int, device: int) -> list[tuple[int, tuple[int, ...]]]:
+        """[(core type, worker ids)] a task of `kind` on `device` may use."""
+        base = device * self.workers_per_device
+        return [(ci, tuple(base + o for o in offs))
+                for (k, ci), offs in self.local_offsets.items() if k == kind]

@@ -1,0 +1,164 @@
+"""List schedulers: a priority picks the next ready task, the placer puts it down.
+
+All run in O((tasks + edges) log workers) Python steps over plain lists, which keeps a
+million-task graph within seconds to tens of seconds:
+
+- `heft`: upward rank (mean time over eligible core types plus cross-worker latency on
+  every edge), ready tasks strictly in rank order, placement at the earliest finish time
+  (see `placer` for the approximation);
+- `dispatch`: the same rank, but non-delay: the ready task that can start first goes
+  first, rank breaks ties (for job shop: the "most work remaining" dispatching rule);
+- `cp`: critical-path first, non-delay — priority is the length of the longest path
+  through the task (top level + bottom level with the fastest core types), then the
+  bottom level;
+- `fifo`: the task whose data arrives first goes first (ties: lower task id), placed at
+  the earliest start — a dynamic, non-delay list schedule;
+- `random`: random priorities (seeded), non-delay;
+- `portfolio`: runs the others (random with several seeds while time allows) and keeps
+  the shortest.
+
+Priorities only choose among *ready* tasks (all predecessors placed), so any priority
+gives a valid schedule, zero-time tasks included.
+"""
+from __future__ import annotations
+
+import heapq
+import time
+
+import numpy as np
+
+from hpdsl.schedule import Schedule
+from hpdsl.solvers.context import Context
+from hpdsl.solvers.placer import Placer
+
+
+def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
+                  earliest_start: bool = False) -> Schedule:
+    """Schedule with a static priority `key` (smaller first; None: by data arrival).
+
+    Ready tasks are taken in key order, whether or not they could start now (classic
+    HEFT order; fast, but a high-priority task that must wait leaves its worker idle).
+    """
+    g = ctx.graph
+    n = ctx.n
+    p = Placer(ctx)
+    release = ctx.release
+    indeg = np.diff(g.pred_ptr).tolist()
+    keys = key.tolist() if key is not None else None
+    ready = [((keys[t] if keys else release), t) for t in range(n) if indeg[t] == 0]
+    heapq.heapify(ready)
+    succ, sp = p.succ, p.succ_ptr
+    done = 0
+    while ready:
+        _, t = heapq.heappop(ready)
+        p.place(t, release, earliest_start)
+        done += 1
+        for i in range(sp[t], sp[t + 1]):
+            v = succ[i]
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                heapq.heappush(ready, ((keys[v] if keys else max(p.arrival[v], release)), v))
+    if done != n:
+        raise ValueError("task graph has a cycle")
+    worker, start, end = p.arrays()
+    return Schedule(name, "heuristic", worker, start, end)
+
+
+def nondelay_schedule(ctx: Context, key: np.ndarray, name: str) -> Schedule:
+    """Non-delay dispatching: the ready task that can start first goes first; among tasks
+    that can start at the same time, the smaller `key` wins.
+
+    Start estimates only grow (workers only get busier), so a popped entry whose estimate
+    went up is pushed back with the new value (lazy re-evaluation): the task taken is
+    always one with the earliest current estimate, as in Giffler-Thompson's rule.
+    """
+    g = ctx.graph
+    n = ctx.n
+    p = Placer(ctx)
+    release = ctx.release
+    indeg = np.diff(g.pred_ptr).tolist()
+    keys = key.tolist()
+    ready = [(p.earliest(t, release), keys[t], t) for t in range(n) if indeg[t] == 0]
+    heapq.heapify(ready)
+    succ, sp = p.succ, p.succ_ptr
+    done = 0
+    while ready:
+        e, k, t = heapq.heappop(ready)
+        e2 = p.earliest(t, release)
+        if e2 > e:
+            heapq.heappush(ready, (e2, k, t))
+            continue
+        p.place(t, release)
+        done += 1
+        for i in range(sp[t], sp[t + 1]):
+            v = succ[i]
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                heapq.heappush(ready, (p.earliest(v, release), keys[v], v))
+    if done != n:
+        raise ValueError("task graph has a cycle")
+    worker, start, end = p.arrays()
+    return Schedule(name, "heuristic", worker, start, end)
+
+
+def upward_rank(ctx: Context) -> np.ndarray:
+    """HEFT's rank_u: mean own time plus the longest (time + latency) path below."""
+    mean = ctx.mean_time
+    return mean + ctx.tail(mean, lat=True)
+
+
+def heft(ctx: Context, options) -> Schedule:
+    rank = upward_rank(ctx)
+    return list_schedule(ctx, -rank, "heft")
+
+
+def cp(ctx: Context, options) -> Schedule:
+    d = ctx.min_time.astype(np.float64)
+    bottom = d + ctx.tail(d, lat=True)
+    through = ctx.head(d, lat=True) + bottom
+    # one float key: path length first, bottom level as the tie-break
+    scale = float(bottom.max()) + 1.0 if len(bottom) else 1.0
+    return nondelay_schedule(ctx, -(through * scale + bottom), "cp")
+
+
+def dispatch(ctx: Context, options) -> Schedule:
+    return nondelay_schedule(ctx, -upward_rank(ctx), "dispatch")
+
+
+def fifo(ctx: Context, options) -> Schedule:
+    return list_schedule(ctx, None, "fifo", earliest_start=True)
+
+
+def random_priority(ctx: Context, options, seed: int | None = None) -> Schedule:
+    rng = np.random.default_rng(options.seed if seed is None else seed)
+    return nondelay_schedule(ctx, rng.random(ctx.n), "random")
+
+
+MEMBERS = {"heft": heft, "dispatch": dispatch, "cp": cp, "fifo": fifo,
+           "random": random_priority}
+
+
+def portfolio(ctx: Context, options) -> Schedule:
+    """Run each member once, then more random seeds while half the time limit remains."""
+    t0 = time.perf_counter()
+    best, tried = None, []
+    for name in options.portfolio:
+        if name not in MEMBERS:
+            from hpdsl.errors import UserError, did_you_mean
+            raise UserError(f"unknown portfolio member '{name}'" + did_you_mean(name, MEMBERS))
+        s = MEMBERS[name](ctx, options)
+        tried.append(f"{name} {s.makespan} ns")
+        if best is None or s.makespan < best.makespan:
+            best = s
+    seed = options.seed + 1
+    budget = options.time_limit / 2
+    for _ in range(options.random_restarts):
+        if time.perf_counter() - t0 > budget:
+            break
+        s = random_priority(ctx, options, seed)
+        seed += 1
+        if s.makespan < best.makespan:
+            best = s
+            tried.append(f"random seed {seed - 1} {s.makespan} ns")
+    return Schedule("portfolio", "heuristic", best.worker, best.start, best.end,
+                    notes=(f"best of: {', '.join(tried)}; kept {best.scheduler}",))

@@ -1,0 +1,72 @@
+"""`serial`: the kernel-by-kernel baseline of today's frameworks.
+
+Each op is one kernel: all its tiles are spread over the workers of their core types, the
+kernel ends at a barrier when its last tile ends, and the next kernel starts after a
+further `hardware.launch` (the first kernel starts after one launch, like every plan).
+Communication ops (dispatch, combine) are host-driven collectives: the sends of all
+devices form one kernel, and because the host synchronizes them they pay the launch too.
+Kernels follow the ops in dependency order (ops in graph order where the data allows).
+
+Within a kernel tiles go, in topological order, to the worker that finishes them first
+among the earliest-free worker of each eligible core type (greedy).
+
+Explicit graphs have no ops: there, each *wave* of tasks is a kernel — wave 0 holds the
+tasks without predecessors, wave i+1 the tasks whose predecessors are all in waves <= i
+(bulk-synchronous execution, as a framework that launches whatever is ready and waits).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hpdsl.errors import UserError
+from hpdsl.schedule import Schedule
+from hpdsl.solvers.context import Context
+from hpdsl.solvers.placer import Placer
+
+
+def kernels(ctx: Context) -> np.ndarray:
+    """int32 per task: its kernel index (0, 1, ...)."""
+    g = ctx.graph
+    kernel = np.empty(ctx.n, dtype=np.int32)
+    if not g.op_kinds:
+        for i, lv in enumerate(ctx.levels):
+            kernel[lv] = i
+        return kernel
+    # op-level dependency graph, ordered topologically with ties by op index
+    src, dst = g.edges()
+    pairs = set(zip(g.op[src].tolist(), g.op[dst].tolist()))
+    ops = sorted(set(g.op.tolist()))
+    preds = {o: {a for a, b in pairs if b == o and a != o} for o in ops}
+    order, placed = [], set()
+    while len(order) < len(ops):
+        ready = [o for o in ops if o not in placed and preds[o] <= placed]
+        if not ready:
+            left = [g.ops[o] for o in ops if o not in placed]
+            raise UserError(f"ops {', '.join(left)} depend on each other in a cycle; "
+                            f"the serial baseline cannot order them into kernels")
+        order.append(ready[0])
+        placed.add(ready[0])
+    index = {o: i for i, o in enumerate(order)}
+    lut = np.zeros(max(ops) + 1, dtype=np.int32)
+    for o, i in index.items():
+        lut[o] = i
+    kernel[:] = lut[g.op]
+    return kernel
+
+
+def serial(ctx: Context, options) -> Schedule:
+    kernel = kernels(ctx)
+    topo = np.concatenate(ctx.levels) if ctx.n else np.empty(0, np.int64)
+    # stable sort keeps the topological order within each kernel
+    order = topo[np.argsort(kernel[topo], kind="stable")]
+    p = Placer(ctx)
+    launch = ctx.release
+    k_start, k_cur, k_end = launch, 0, launch
+    for t in order.tolist():
+        k = int(kernel[t])
+        if k != k_cur:
+            k_start = k_end + launch
+            k_cur = k
+        k_end = max(k_end, p.place(t, k_start))
+    worker, start, end = p.arrays()
+    return Schedule("serial", "baseline", worker, start, end, kernel=kernel)
