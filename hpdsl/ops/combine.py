@@ -1,0 +1,39 @@
+"""`combine`: expert outputs return to their tokens' source devices and are summed there.
+
+One `send` task per chunk of at most `chunk` rows of one (expert, destination device)
+pair, on the expert's device. It reads every tile of its input that holds its rows (all
+columns) and writes, through the routing map, the token rows of the destination. The sum
+over a token's topk expert rows is counted as one add per element (`flops`), done as
+the rows land (an accumulating put).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hpdsl.ops.base import EXPERT, Layer, OpKind, OpTiles, Tensor, ceil_div, chunk_segments, send_segments
+
+
+class Combine(OpKind):
+    name = "combine"
+    capability = "send"
+    split = "chunk"
+    spaces = (EXPERT,)
+
+    def count(self, layer: Layer, rule, op, inp: Tensor) -> int:
+        return int(ceil_div(layer.counts, rule.chunk).sum())
+
+    def tiles(self, layer: Layer, rule, op, inp: Tensor) -> OpTiles:
+        e, d, seg_lo, seg_len = send_segments(layer)
+        seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
+        expert = e[seg]
+        elems = ((hi - lo) * inp.width).astype(np.float64)
+        payload = elems * layer.dtype_bytes
+        return OpTiles(
+            space=EXPERT, lo=lo, hi=hi, device=layer.expert_device[expert], expert=expert,
+            row0=lo - layer.expert_off[expert], dst=d[seg],
+            width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
+            flops=elems, bytes_in=payload, bytes_out=np.zeros(len(lo)), bytes_sent=payload,
+            write_mapped=True)
+
+
+KIND = Combine()

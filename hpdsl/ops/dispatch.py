@@ -1,0 +1,41 @@
+"""`dispatch`: token rows leave their source device for their experts' devices.
+
+One `send` task per chunk of at most `chunk` rows of one (source device, expert) pair,
+on the source device (an AIV-driven one-sided put). A chunk never mixes experts. Rows
+whose expert lives on the source device itself are sent too, as a put to the device's
+own buffer (`dst == device`): HyperParallel-MoE puts to every rank including itself, so
+every expert's rows arrive the same way; the cost model charges such a local put at
+memory bandwidth and no link latency.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hpdsl.ops.base import EXPERT, TOKEN, Layer, OpKind, OpTiles, Tensor, ceil_div, chunk_segments, send_segments
+
+
+class Dispatch(OpKind):
+    name = "dispatch"
+    capability = "send"
+    split = "chunk"
+    needs_input = False
+    spaces = (TOKEN,)
+
+    def count(self, layer: Layer, rule, op, inp: Tensor) -> int:
+        return int(ceil_div(layer.counts, rule.chunk).sum())
+
+    def tiles(self, layer: Layer, rule, op, inp: Tensor) -> OpTiles:
+        e, d, seg_lo, seg_len = send_segments(layer)
+        seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
+        expert = e[seg]
+        payload = (hi - lo) * inp.width * layer.dtype_bytes
+        return OpTiles(
+            space=EXPERT, lo=lo, hi=hi, device=d[seg], expert=expert,
+            row0=lo - layer.expert_off[expert], dst=layer.expert_device[expert],
+            width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
+            flops=np.zeros(len(lo)), bytes_in=payload.astype(np.float64),
+            bytes_out=np.zeros(len(lo)), bytes_sent=payload.astype(np.float64),
+            read_mapped=True)
+
+
+KIND = Dispatch()

@@ -1,0 +1,117 @@
+"""Routing models: which `topk` distinct experts every token picks.
+
+`route()` turns a workload's `routing` (balanced, zipf S, grouped G; always seeded) into
+per-token choices, shape (devices, tokens, topk), and the rows each (source device,
+expert) pair sends. Everything is drawn from one `numpy.random.Generator(seed)` in a
+fixed order, so a spec always routes the same way.
+
+- `balanced`: round-robin, not random: token t of device d picks experts
+  (t*topk + j + offset_d) mod experts, j < topk. Consecutive tokens cover consecutive
+  experts, so every (device, expert) pair gets exactly tokens*topk/experts rows when that
+  divides (and within one row of it otherwise). offset_d is drawn from the seed.
+- `zipf S`: expert popularity p ∝ 1/rank^S over a seeded permutation of the experts; each
+  token draws topk distinct experts with probability ∝ p (Gumbel-top-k sampling, which is
+  sampling without replacement).
+- `grouped G` (MoGE): experts form G equal groups of consecutive ids; each token picks
+  topk/G distinct experts uniformly at random inside every group.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hpdsl.errors import UserError
+from hpdsl.spec import Routing
+
+KINDS = ("balanced", "zipf", "grouped")
+_BLOCK = 1 << 20   # random keys drawn per block of this many (token, expert) cells
+
+
+@dataclass(frozen=True, eq=False)
+class Routed:
+    """Per-token expert choices and the row counts they imply (read-only arrays)."""
+
+    choices: np.ndarray   # int32 (devices, tokens, topk): expert ids, distinct per token
+    counts: np.ndarray    # int64 (devices, experts): rows device d sends to expert e
+
+    @property
+    def devices(self) -> int:
+        return self.choices.shape[0]
+
+    @property
+    def experts(self) -> int:
+        return self.counts.shape[1]
+
+
+def check_routing(r: Routing, experts: int, topk: int) -> None:
+    """UserError if this routing cannot route `topk` of `experts` distinct experts."""
+    if r.kind not in KINDS:
+        from hpdsl.errors import did_you_mean
+        raise UserError(f"unknown routing '{r.kind}'{did_you_mean(r.kind, KINDS)}", r.loc)
+    if topk < 1 or topk > experts:
+        raise UserError(f"topk must be between 1 and the number of experts ({experts}), "
+                        f"got {topk}", r.loc)
+    if r.kind == "zipf" and not r.param > 0:
+        raise UserError(f"zipf routing needs a positive exponent, got {r.param:g}", r.loc)
+    if r.kind == "grouped":
+        g = int(r.param)
+        if g != r.param or g < 1:
+            raise UserError(f"grouped routing needs a positive whole number of groups, "
+                            f"got {r.param:g}", r.loc)
+        if experts % g or topk % g:
+            raise UserError(f"grouped routing with {g} groups needs experts ({experts}) and "
+                            f"topk ({topk}) to be multiples of {g}", r.loc)
+
+
+def route(r: Routing, devices: int, tokens: int, experts: int, topk: int) -> Routed:
+    """Choices of every token on every device, drawn deterministically from `r.seed`.
+
+    >>> from hpdsl.spec import Routing
+    >>> route(Routing("balanced", seed=1), 2, 4, 4, 2).counts.tolist()
+    [[2, 2, 2, 2], [2, 2, 2, 2]]
+    """
+    check_routing(r, experts, topk)
+    rng = np.random.default_rng(r.seed)
+    if r.kind == "balanced":
+        offset = rng.integers(0, experts, size=devices)
+        t = np.arange(tokens, dtype=np.int64)[:, None] * topk + np.arange(topk)
+        ch = (t[None, :, :] + offset[:, None, None]) % experts
+    elif r.kind == "zipf":
+        perm = rng.permutation(experts)
+        logp = np.empty(experts)
+        logp[perm] = -r.param * np.log(np.arange(1, experts + 1))
+        ch = _top_k_draws(rng, devices * tokens, logp, topk)
+    else:
+        g = int(r.param)
+        size, per = experts // g, topk // g
+        parts = [_top_k_draws(rng, devices * tokens, np.zeros(size), per) + k * size
+                 for k in range(g)]
+        ch = np.concatenate(parts, axis=1)
+    ch = np.ascontiguousarray(ch.reshape(devices, tokens, topk), dtype=np.int32)
+    counts = np.zeros((devices, experts), dtype=np.int64)
+    for d in range(devices):
+        counts[d] = np.bincount(ch[d].ravel(), minlength=experts)
+    ch.setflags(write=False)
+    counts.setflags(write=False)
+    return Routed(ch, counts)
+
+
+def _top_k_draws(rng: np.random.Generator, n: int, logp: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) distinct indices per row, drawn without replacement with weights exp(logp).
+
+    Gumbel-top-k: the k largest of logp + Gumbel noise are a weighted sample without
+    replacement. Drawn in blocks so a large layer never holds n x experts floats at once.
+    """
+    m = len(logp)
+    out = np.empty((n, k), dtype=np.int32)
+    step = max(1, _BLOCK // m)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        keys = logp[None, :] + rng.gumbel(size=(b - a, m))
+        if k < m:
+            top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+        else:
+            top = np.broadcast_to(np.arange(m), (b - a, m))
+        out[a:b] = top
+    return out
