@@ -330,7 +330,9 @@ def find_cycle(g: Graph) -> list[str]:
         n = next(p for p in preds[n] if p in left)
     cycle = path[pos[n]:]
     cycle.reverse()   # predecessors were walked: reverse to read in execution order
-    return cycle
+    rank = {n: i for i, n in enumerate(order)}
+    first = min(range(len(cycle)), key=lambda i: rank[cycle[i]])
+    return cycle[first:] + cycle[:first]   # start at the task declared first
 
 
 def check_spec(spec: Spec) -> list[Diagnostic]:

@@ -27,7 +27,7 @@ PINNED = [
         "count_limit_with_error.hpm:2:5: error: core type 'MX' count 1000000 is above the limit of 100000",
     ]),
     ('cycle', [
-        "cycle_with_error.hpm:8:5: error: graph 'g' has a dependency cycle: b -> c -> a -> b",
+        "cycle_with_error.hpm:7:5: error: graph 'g' has a dependency cycle: a -> b -> c -> a",
     ]),
     ('devices_limit', [
         'devices_limit_with_error.hpm:12:5: error: devices 8192 is above the limit of 4096',
