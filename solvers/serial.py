@@ -28,7 +28,7 @@ def kernels(ctx: Context) -> np.ndarray:
     """int32 per task: its kernel index (0, 1, ...)."""
     g = ctx.graph
     kernel = np.empty(ctx.n, dtype=np.int32)
-    if not g.op_kinds:
+    if g.task_names is not None or set(g.op_kinds) <= {"graph"}:   # an explicit graph
         for i, lv in enumerate(ctx.levels):
             kernel[lv] = i
         return kernel

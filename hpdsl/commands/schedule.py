@@ -1,0 +1,91 @@
+"""`hpdsl schedule`: generate a spec's task graph, run one scheduler, print or save the plan."""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from hpdsl.commands.common import add_target_args, emit, load_graph, progress
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("schedule", help="schedule a spec's task graph with one scheduler",
+                       description="Generate the task graph of a tiling or graph, schedule it "
+                                   "with one scheduler (see 'hpdsl schedulers'), check the "
+                                   "schedule, and print a summary or write the lowered plan.")
+    add_target_args(p)
+    p.add_argument("--scheduler", "-s", default="portfolio", metavar="NAME",
+                   help="scheduler name (default: portfolio)")
+    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="seconds the z3 scheduler may search (default: 60)")
+    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
+    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
+                   help="largest graph z3 accepts (default: 400)")
+    p.add_argument("-o", "--output", metavar="PLAN", help="write the lowered plan (JSON) here")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object {\"results\": [...]} instead of a summary")
+    p.set_defaults(run=run)
+
+
+def utilization(graph, machine, schedule) -> dict[str, float]:
+    """Core type -> fraction of its workers' time (0..makespan) spent running tasks."""
+    span = schedule.makespan
+    busy = np.bincount(machine.worker_core[schedule.worker].astype(np.int64),
+                       weights=(schedule.end - schedule.start).astype(np.float64),
+                       minlength=len(machine.core_types))
+    count = np.bincount(machine.worker_core.astype(np.int64), minlength=len(machine.core_types))
+    return {c: (float(busy[i] / (count[i] * span)) if span and count[i] else 0.0)
+            for i, c in enumerate(machine.core_types)}
+
+
+def result(graph, machine, s) -> dict:
+    return {"scheduler": s.scheduler, "status": s.status, "makespan_ns": s.makespan,
+            "predicted_makespan_ns": s.makespan, "lower_bound_ns": int(s.lower_bound),
+            "solve_seconds": round(s.solve_seconds, 6),
+            "utilization": utilization(graph, machine, s), "violations": [],
+            "tasks": graph.n_tasks, "notes": list(s.notes)}
+
+
+def _us(ns: int) -> str:
+    return f"{ns / 1000:,.3f} us"
+
+
+def summary(graph, r: dict) -> str:
+    span, lb = r["makespan_ns"], r["lower_bound_ns"]
+    gap = f"{(span - lb) / lb:.1%}" if lb else "n/a"
+    lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
+             f"{graph.devices} device(s)",
+             f"scheduler    {r['scheduler']} ({r['status']})",
+             f"makespan     {_us(span)}",
+             f"lower bound  {_us(lb)} (gap {gap})",
+             f"solve time   {r['solve_seconds']:.3f} s",
+             "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in r["utilization"].items())]
+    lines += [f"note         {n}" for n in r["notes"]]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from hpdsl.machine import Machine
+    from hpdsl.solvers import Options, lookup
+    from hpdsl.solvers import run as solve
+
+    lookup(args.scheduler)   # an unknown name fails before the graph is generated
+    _, graph = load_graph(args)
+    machine = Machine.of(graph.hardware, graph.devices)
+    options = Options(time_limit=args.time_limit, seed=args.seed,
+                      max_z3_tasks=args.max_z3_tasks, progress=progress)
+    s = solve(args.scheduler, graph, machine, options)
+    if args.output:
+        from hpdsl.plan import lower
+
+        emit(lower(graph, machine, s).to_json(), args.output)
+    r = result(graph, machine, s)
+    if args.json:
+        json.dump({"results": [r]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(summary(graph, r))
+        if args.output:
+            print(f"plan         {args.output}")
+    return 0
