@@ -113,10 +113,11 @@ class Plan:
         return plan_to_json(self)
 
 
-def _queue_positions(worker: np.ndarray, start: np.ndarray, n_workers: int) -> np.ndarray:
-    """Each task's index in its worker's stream, ordered by (start, task id)."""
+def _queue_positions(worker: np.ndarray, start: np.ndarray, end: np.ndarray, n_workers: int,
+                     tie: np.ndarray) -> np.ndarray:
+    """Each task's index in its worker's stream, ordered by (start, end, tie)."""
     n = len(worker)
-    order = np.lexsort((np.arange(n), start, worker))
+    order = np.lexsort((tie, end, start, worker))
     first = np.zeros(n_workers + 1, dtype=np.int64)
     np.cumsum(np.bincount(worker, minlength=n_workers), out=first[1:])
     pos = np.empty(n, dtype=np.int64)
@@ -153,9 +154,14 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule) -> Plan:
     w = schedule.worker.astype(np.int64)
     kern = (np.zeros(n, dtype=np.int64) if schedule.kernel is None
             else schedule.kernel.astype(np.int64))
-    pos = _queue_positions(w, schedule.start, W)
+    pos = _queue_positions(w, schedule.start, schedule.end, W, np.arange(n))
     src, dst = graph.edges()
     src, dst = src.astype(np.int64), dst.astype(np.int64)
+    if np.any((w[src] == w[dst]) & (pos[src] >= pos[dst])):
+        # zero-time tasks tied at one instant: break ties in dependency order
+        rank = np.empty(n, np.int64)
+        rank[graph.topological_order()] = np.arange(n)
+        pos = _queue_positions(w, schedule.start, schedule.end, W, rank)
     if np.any(kern[src] > kern[dst]):
         raise ValueError("schedule puts a task in an earlier kernel than its dependency")
     same = w[src] == w[dst]

@@ -52,6 +52,16 @@ def plan_to_json(plan: Plan) -> str:
             % (PLAN_VERSION, ",\n".join(queues), events, sched))
 
 
+def _near(name: str, valid) -> str:
+    """did_you_mean, without listing thousands of queue names on a big machine."""
+    valid = list(valid)
+    if len(valid) <= 20:
+        return did_you_mean(name, valid)
+    hint = did_you_mean(name, valid).split("?")[0]
+    return (hint + "?)" if "did you mean" in hint else "") + \
+        f" (queues are named d<device>.<core><instance>.<queue>, e.g. '{valid[0]}')"
+
+
 def _fail(where: Loc, msg: str):
     raise UserError(msg, loc=where)
 
@@ -98,7 +108,7 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
     by_name = machine.worker_by_name()
     for qname in queues:
         if qname not in by_name:
-            _fail(where, f"unknown queue '{qname}'" + did_you_mean(qname, by_name))
+            _fail(where, f"unknown queue '{qname}'" + _near(qname, by_name))
 
     n = graph.n_tasks
     times = task_times(graph, machine)
@@ -138,7 +148,7 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
                 e = ins.get("event")
                 if e not in ev_index:
                     _fail(where, f"{at}: unknown event {json.dumps(e)}; declare it in \"events\""
-                          + (did_you_mean(str(e), ev_index) if len(ev_index) < 50 else ""))
+                          + (did_you_mean(str(e), ev_index) if len(ev_index) <= 20 else ""))
                 if op == "wait":
                     c = ins.get("count", 1)
                     if not _int(c) or c < 1:

@@ -1,0 +1,47 @@
+"""The A3-like emulator: runs a `Plan` as written and measures and judges it.
+
+    >>> result = emulate(graph, machine, plan)          # doctest: +SKIP
+    >>> result.makespan, result.utilization, result.findings   # doctest: +SKIP
+
+Modules: `env` (clock and event heap), `run` (the queue interpreter, which records),
+`fluid` (bandwidth contention), `record`, `validate` (findings), `metrics`, `result`,
+`trace` (Chrome trace-event export). Semantics and models: docs/emulator.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hpdsl.emulator.metrics import exposed_comm, per_op, starved, utilization, worker_busy
+from hpdsl.emulator.result import Finding, OpStats, Result
+from hpdsl.emulator.run import run_plan
+from hpdsl.emulator.validate import exec_worker, validate
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+from hpdsl.plan import Plan
+
+__all__ = ["EmulatorOptions", "Finding", "OpStats", "Result", "emulate"]
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorOptions:
+    contention: bool = True     # share link and memory bandwidth between concurrent tasks
+    l2: bool = True             # serve a task's traffic from L2 while the live data fits
+    max_findings: int = 20      # per kind, before "... and N more"
+
+
+def emulate(graph: TaskGraph, machine: Machine, plan: Plan,
+            options: EmulatorOptions | None = None) -> Result:
+    """Run `plan` on the emulated `machine` and return times, measurements and findings."""
+    o = options or EmulatorOptions()
+    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2)
+    w = exec_worker(plan, graph.n_tasks)
+    mk = rec.makespan
+    busy = worker_busy(rec.start, rec.end, w, len(machine.workers), mk)
+    return Result(
+        start=rec.start, end=rec.end, makespan=mk, predicted_makespan=plan.header.makespan_ns,
+        worker_busy=busy, utilization=utilization(machine, busy),
+        starved=starved(graph, machine, rec.start, rec.end, w, machine.hardware.launch),
+        exposed_comm=exposed_comm(graph, rec.start, rec.end),
+        ops=per_op(graph, rec.start, rec.end),
+        findings=validate(graph, machine, plan, rec, o.max_findings),
+        events_processed=rec.events_processed, record=rec)

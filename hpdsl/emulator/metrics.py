@@ -1,0 +1,96 @@
+"""Measurements over a record: utilization, starvation, exposed communication, per-op times.
+
+All of them are sweeps over sorted interval end points (numpy, no per-task Python), so
+they cost the same as sorting the tasks once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hpdsl.emulator.result import OpStats
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+
+
+def _sweep(t, group, deltas: list[np.ndarray]):
+    """Sort end points by (group, time); return (lengths of the intervals between
+    consecutive points of one group, running sums of each delta over those intervals, group)."""
+    o = np.lexsort((t, group))
+    t, group = t[o], group[o]
+    sums = [np.cumsum(d[o]) for d in deltas]   # each group's deltas sum to 0
+    if len(t) < 2:
+        return np.zeros(0, np.int64), [s[:0] for s in sums], group[:0]
+    length = np.where(group[1:] == group[:-1], t[1:] - t[:-1], 0)
+    return length, [s[:-1] for s in sums], group[:-1]
+
+
+def worker_busy(start, end, worker, n_workers, makespan) -> np.ndarray:
+    ran = start >= 0
+    busy = np.bincount(worker[ran], weights=(end - start)[ran], minlength=n_workers)
+    return busy / makespan if makespan > 0 else np.zeros(n_workers)
+
+
+def utilization(machine: Machine, busy_frac: np.ndarray) -> dict[str, float]:
+    out = {}
+    for ci, name in enumerate(machine.core_types):
+        sel = machine.worker_core == ci
+        out[name] = float(busy_frac[sel].mean()) if sel.any() else 0.0
+    return out
+
+
+def starved(graph: TaskGraph, machine: Machine, start, end, worker, release: int) -> dict[str, float]:
+    """ns per core type (mean over devices) with an idle worker while a task for it is ready."""
+    n, C = graph.n_tasks, len(machine.core_types)
+    out = {c: 0.0 for c in machine.core_types}
+    ran = np.flatnonzero(start >= 0)
+    if len(ran) == 0:
+        return out
+    # ready: the latest dependency's end (the release time for sources)
+    src, dst = graph.edges()
+    ready = np.full(n, release, np.int64)
+    if len(src):
+        np.maximum.at(ready, dst, end[src])
+    core = machine.worker_core[worker].astype(np.int64)
+    grp = graph.device.astype(np.int64) * C + core
+    cap = np.zeros(machine.devices * C, np.int64)
+    np.add.at(cap, machine.worker_device.astype(np.int64) * C + machine.worker_core, 1)
+    r = ran
+    wt = r[ready[r] < start[r]]
+    one = lambda k: np.ones(len(k), np.int64)
+    t = np.r_[ready[wt], start[wt], start[r], end[r]]
+    g = np.r_[grp[wt], grp[wt], grp[r], grp[r]]
+    dw = np.r_[one(wt), -one(wt), 0 * one(r), 0 * one(r)]
+    db = np.r_[0 * one(wt), 0 * one(wt), one(r), -one(r)]
+    length, (waiting, busy), gg = _sweep(t, g, [dw, db])
+    bad = (waiting > 0) & (busy < cap[gg])
+    per = np.bincount(gg[bad] % C, weights=length[bad], minlength=C)
+    for ci, name in enumerate(machine.core_types):
+        out[name] = float(per[ci]) / machine.devices
+    return out
+
+
+def exposed_comm(graph: TaskGraph, start, end) -> int:
+    """ns (summed over devices) when a send runs on a device and no other task does."""
+    ran = np.flatnonzero(start >= 0)
+    send = graph.dst[ran] >= 0
+    if not send.any():
+        return 0
+    s1 = send.astype(np.int64)
+    c1 = 1 - s1
+    g = graph.device[ran].astype(np.int64)
+    t = np.r_[start[ran], end[ran]]
+    ds = np.r_[s1, -s1]
+    dc = np.r_[c1, -c1]
+    length, (s, c), _ = _sweep(t, np.r_[g, g], [ds, dc])
+    return int(length[(s > 0) & (c == 0)].sum())
+
+
+def per_op(graph: TaskGraph, start, end) -> tuple[OpStats, ...]:
+    out = []
+    for k, name in enumerate(graph.ops):
+        sel = np.flatnonzero((graph.op == k) & (start >= 0))
+        if len(sel) == 0:
+            continue
+        out.append(OpStats(name, int(start[sel].min()), int(end[sel].max()),
+                           int((end[sel] - start[sel]).sum()), len(sel)))
+    return tuple(out)

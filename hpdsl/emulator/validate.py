@@ -1,0 +1,214 @@
+"""The validator: reads a `Record` and judges it; the interpreter never decides what is wrong.
+
+Findings: a task that started before a dependency's data was there (the plan lacks a
+sync), a deadlock (queues waiting on each other in a cycle), a wait whose count exceeds
+every signal its event will ever get, more live events on a device than it has sync
+flags (or two live events sharing a flag), and tiles larger than their core's buffer.
+"""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from hpdsl.emulator.record import Record
+from hpdsl.emulator.result import Finding
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
+
+K_SLICE = 64   # contraction depth of one matmul K-slice held with the output block (A3 base tile)
+
+
+def validate(graph: TaskGraph, machine: Machine, plan: Plan, rec: Record,
+             limit: int = 20) -> tuple[Finding, ...]:
+    out = []
+    out += _missing_sync(graph, machine, plan, rec, limit)
+    out += _stuck(graph, plan, rec)
+    out += _flags(machine, plan, rec)
+    out += _buffers(graph, machine, plan)
+    return tuple(out)
+
+
+def exec_worker(plan: Plan, n: int) -> np.ndarray:
+    """int64 per task: the queue that executes it."""
+    iq = plan.instruction_queue()
+    ex = np.flatnonzero(plan.code == EXEC)
+    w = np.full(n, -1, np.int64)
+    w[plan.arg[ex]] = iq[ex]
+    return w
+
+
+def _missing_sync(graph, machine, plan, rec, limit) -> list[Finding]:
+    hw = machine.hardware
+    w = exec_worker(plan, graph.n_tasks)
+    src, dst = graph.edges()
+    if len(src) == 0:
+        return []
+    far = (graph.device[src] != graph.device[dst]) | (graph.dst[src] >= 0)
+    lat = np.where(w[src] == w[dst], 0,
+                   hw.sync_latency + far * (hw.link.latency if hw.link else 0))
+    ran = (rec.end[src] >= 0) & (rec.start[dst] >= 0)
+    early = np.flatnonzero(ran & (rec.start[dst] < rec.end[src] + lat))
+    out = []
+    for v in np.unique(dst[early])[:limit]:
+        us = src[early][dst[early] == v]
+        deps = ", ".join(f"{graph.label(int(u))} (task {u} on '{plan.queues[w[u]]}', ends at "
+                         f"{rec.end[u]} ns, data there at {rec.end[u] + lat[early][dst[early] == v][k]} ns)"
+                         for k, u in enumerate(us))
+        out.append(Finding(
+            "missing-sync",
+            f"{graph.label(int(v))} (task {v}) on '{plan.queues[w[v]]}' started at {rec.start[v]} ns, "
+            f"before its dependency {deps} was done: the plan lacks a sync",
+            tasks=(int(v),) + tuple(int(u) for u in us),
+            queues=(plan.queues[w[v]],) + tuple(plan.queues[w[u]] for u in us),
+            times=(int(rec.start[v]),) + tuple(int(rec.end[u]) for u in us)))
+    rest = len(np.unique(dst[early])) - limit
+    if rest > 0:
+        out.append(Finding("missing-sync", f"... and {rest} more tasks started before a dependency was done"))
+    return out
+
+
+def _next_task(plan, q, i) -> int:
+    e = plan.ptr[q + 1]
+    ex = np.flatnonzero(plan.code[i:e] == EXEC)
+    return int(plan.arg[i + ex[0]]) if len(ex) else -1
+
+
+def _stuck(graph, plan, rec) -> list[Finding]:
+    stuck = np.flatnonzero(rec.blocked >= 0)
+    if len(stuck) == 0:
+        return []
+    code, arg, cnt = plan.code, plan.arg, plan.count
+    iq = plan.instruction_queue()
+    sig = np.flatnonzero(code == SIGNAL)
+    total = np.bincount(arg[sig], minlength=plan.n_events)
+    producers: dict[int, set[int]] = {}
+    for e, q in zip(arg[sig].tolist(), iq[sig].tolist()):
+        producers.setdefault(e, set()).add(q)
+    out, g = [], nx.DiGraph()
+    at_barrier = [int(q) for q in stuck if code[rec.blocked[q]] == BARRIER]
+    for q in stuck.tolist():
+        i = int(rec.blocked[q])
+        if code[i] == WAIT:
+            e = int(arg[i])
+            if cnt[i] > total[e]:
+                t = _next_task(plan, q, i)
+                out.append(Finding(
+                    "never-satisfied",
+                    f"queue '{plan.queues[q]}' instruction {i - plan.ptr[q]} waits for event "
+                    f"'{plan.event_names[e]}' to reach {cnt[i]}, but the plan signals it only "
+                    f"{total[e]} times" + (f"; {graph.label(t)} (task {t}) never runs" if t >= 0 else ""),
+                    tasks=(t,) if t >= 0 else (), queues=(plan.queues[q],), times=(int(rec.reach[i]),)))
+                continue
+            for p in sorted(producers.get(e, ())):
+                if rec.blocked[p] >= 0:
+                    g.add_edge(q, p, why=f"waits for event '{plan.event_names[e]}' to reach "
+                                         f"{cnt[i]} (it is at {rec.counter[e]}) from")
+        elif code[i] == BARRIER:
+            for p in stuck.tolist():
+                if p not in at_barrier:
+                    g.add_edge(q, p, why=f"waits at barrier {arg[i]} for")
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) < 2 and not any(g.has_edge(c, c) for c in comp):
+            continue
+        cyc = nx.find_cycle(g.subgraph(comp))
+        parts = [f"'{plan.queues[a]}' {g.edges[a, b]['why']} '{plan.queues[b]}'" for a, b in cyc]
+        qs = [a for a, _ in cyc]
+        tasks = tuple(t for t in (_next_task(plan, q, int(rec.blocked[q])) for q in qs) if t >= 0)
+        out.append(Finding(
+            "deadlock", "deadlock: " + ", which ".join(parts) +
+            f"; {len(stuck)} queues never finish",
+            tasks=tasks, queues=tuple(plan.queues[q] for q in qs),
+            times=tuple(int(rec.reach[rec.blocked[q]]) for q in qs)))
+    if not out:
+        out.append(Finding("deadlock", f"{len(stuck)} queues never finish, e.g. "
+                           f"'{plan.queues[stuck[0]]}' at instruction {rec.blocked[stuck[0]] - plan.ptr[stuck[0]]}",
+                           queues=tuple(plan.queues[q] for q in stuck[:10])))
+    return out
+
+
+def event_lifetimes(plan: Plan, rec: Record) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) ns per event: from its first signal or wait to its last arrival or wake-up."""
+    E = plan.n_events
+    first = np.full(E, np.iinfo(np.int64).max, np.int64)
+    last = np.full(E, -1, np.int64)
+    code, arg = plan.code, plan.arg.astype(np.int64)
+    for op, begin, finish in ((SIGNAL, rec.reach, rec.done + rec.latency), (WAIT, rec.reach, rec.done)):
+        sel = np.flatnonzero((code == op) & (begin >= 0))
+        np.minimum.at(first, arg[sel], begin[sel])
+        fin = np.where(rec.done[sel] >= 0, finish[sel], np.iinfo(np.int64).max // 2)
+        np.maximum.at(last, arg[sel], fin)
+    return first, last
+
+
+def _flags(machine, plan, rec) -> list[Finding]:
+    if plan.n_events == 0:
+        return []
+    first, last = event_lifetimes(plan, rec)
+    used = np.flatnonzero(last >= 0)
+    out = []
+    limit = machine.hardware.sync_flags
+    dev = plan.event_device[used].astype(np.int64)
+    # sweep per device: +1 at first, -1 at last (an event ending at t frees its flag for t)
+    t = np.r_[first[used], last[used]]
+    d = np.r_[np.ones(len(used), np.int64), -np.ones(len(used), np.int64)]
+    g = np.r_[dev, dev]
+    o = np.lexsort((d, t, g))
+    live = np.cumsum(d[o])
+    for dv in np.unique(dev):
+        sel = g[o] == dv
+        k = int(np.argmax(np.where(sel, live, -1)))
+        if live[k] > limit:
+            when = int(t[o][k])
+            names = [plan.event_names[e] for e in used[(dev == dv) & (first[used] <= when) & (last[used] > when)]]
+            out.append(Finding(
+                "flag-overflow",
+                f"device {dv} has {live[k]} events live at {when} ns but the hardware has "
+                f"{limit} sync flags per device (e.g. {', '.join(names[:4])})",
+                times=(when,)))
+    fk = plan.event_flag[used].astype(np.int64) + dev * (int(plan.event_flag.max()) + 1)
+    o = np.lexsort((first[used], fk))
+    clash = np.flatnonzero((fk[o][1:] == fk[o][:-1]) & (first[used][o][1:] < last[used][o][:-1]))
+    for k in clash[:5]:
+        a, b = used[o[k]], used[o[k + 1]]
+        out.append(Finding(
+            "flag-clash",
+            f"events '{plan.event_names[a]}' and '{plan.event_names[b]}' share flag "
+            f"{plan.event_flag[a]} on device {plan.event_device[a]} while both are live "
+            f"({first[b]} ns < {last[a]} ns)", times=(int(first[b]), int(last[a]))))
+    return out
+
+
+def working_set(graph: TaskGraph) -> np.ndarray:
+    """Bytes a tile holds in its core's buffer: its output block, plus one K-slice of both
+    operands for matmul tiles; 0 where the graph has no tile shape (sends, explicit tasks)."""
+    shaped = (graph.rows > 0) & (graph.cols > 0) & (graph.bytes_out > 0) & (graph.dst < 0)
+    area = np.maximum(graph.rows.astype(np.float64) * graph.cols, 1)
+    elem = np.where(shaped, graph.bytes_out / area, 0)
+    mm = np.array([k == "matmul" for k in graph.kinds], bool)[graph.kind] if graph.n_tasks else shaped
+    ws = np.where(shaped, graph.bytes_out + mm * (graph.rows + graph.cols) * K_SLICE * elem, 0)
+    return ws
+
+
+def _buffers(graph, machine, plan) -> list[Finding]:
+    if graph.n_tasks == 0:
+        return []
+    ws = working_set(graph)
+    w = exec_worker(plan, graph.n_tasks)
+    core = machine.worker_core[np.maximum(w, 0)]
+    cap = np.array([max((b.size for b in c.buffers), default=0) for c in machine.hardware.cores],
+                   np.float64)
+    over = np.flatnonzero((w >= 0) & (cap[core] > 0) & (ws > cap[core]))
+    out = []
+    for op in np.unique(graph.op[over]):
+        sel = over[graph.op[over] == op]
+        t = int(sel[np.argmax(ws[sel])])
+        c = machine.hardware.cores[core[t]]
+        big = max(c.buffers, key=lambda b: b.size)
+        out.append(Finding(
+            "buffer-overflow",
+            f"{len(sel)} tiles of op '{graph.ops[op]}' hold more than {c.name}'s largest buffer "
+            f"({big.name}, {big.size} bytes), e.g. {graph.label(t)} (task {t}) needs {int(ws[t])} "
+            f"bytes; they must be split again inside the kernel",
+            tasks=(t,), queues=(plan.queues[w[t]],), severity="warning"))
+    return out
