@@ -74,7 +74,8 @@ def check_schedule(graph: TaskGraph, machine: Machine, s: Schedule,
                             f"cost model says {dur[t]} ns")
     if n and s.start.min() < 0:
         raise ScheduleError(f"{s.scheduler}: negative start time")
-    order = np.lexsort((s.start, w))
+    # by end too: a zero-time task at the instant another starts comes first, not inside
+    order = np.lexsort((s.end, s.start, w))
     ws, st, en = w[order], s.start[order], s.end[order]
     clash = np.flatnonzero((ws[1:] == ws[:-1]) & (st[1:] < en[:-1]))
     if len(clash):

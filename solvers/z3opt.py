@@ -166,8 +166,14 @@ class _Model:
                 if z3.is_const(xv) and not z3.is_true(xv):
                     s.set_initial_value(xv, ww == w)
 
+    def _together(self, i: int, j: int, common: list[int]) -> z3.BoolRef:
+        """True exactly when i and j are on one worker (relaxes a latency, so exact)."""
+        xi, xj = self.x[i], self.x[j]
+        return z3.simplify(z3.Or([z3.And(xi[w], xj[w]) for w in common]))
+
     def _same(self, i: int, j: int, common: list[int]) -> z3.BoolRef:
-        """A literal forced true when i and j are on one worker."""
+        """A literal forced true when i and j are on one worker (it may be true otherwise:
+        it only switches a no-overlap constraint on, so a spurious true never helps)."""
         xi, xj = self.x[i], self.x[j]
         if len(common) == 1 and len(xi) == 1 and len(xj) == 1:
             return z3.BoolVal(True)
@@ -189,7 +195,7 @@ class _Model:
                     s.add(gap >= (L if not common else 0))
                 else:
                     s.add(gap >= 0)
-                    s.add(z3.Or(self._same(u, v, common), gap >= L))
+                    s.add(z3.Or(self._together(u, v, common), gap >= L))
 
     def _no_overlap(self) -> None:
         s, n = self.solver, self.ctx.n

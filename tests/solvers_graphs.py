@@ -13,12 +13,15 @@ BENCHDATA = Path(__file__).resolve().parents[2] / "shared" / "benchdata"
 
 
 def explicit(name, cores, tasks, sync_latency=0, launch=0, devices=1, link_latency=None):
-    """cores: [(type, count)]; tasks: [(core, ns, [pred indices], device)] -> (graph, machine)."""
+    """cores: [(type, count)]; tasks: [(core, ns, [pred indices], device)] -> (graph, machine).
+
+    A task's core may name several types joined by '|' (eligible for any of them).
+    """
     hw = Hardware(name=f"HW_{name}",
                   cores=tuple(CoreType(c, k, (Queue("q", (ANY,)),)) for c, k in cores),
                   sync_latency=sync_latency, launch=launch,
                   link=None if link_latency is None else Link("L", 1e9, link_latency))
-    kinds = tuple(c for c, _ in cores)
+    kinds = tuple(dict.fromkeys([c for c, _ in cores] + [t[0] for t in tasks]))
     src, dst = [], []
     for i, t in enumerate(tasks):
         for p in t[2]:
@@ -26,7 +29,7 @@ def explicit(name, cores, tasks, sync_latency=0, launch=0, devices=1, link_laten
             dst.append(i)
     g = TaskGraph.build(
         name=name, hardware=hw, devices=devices, ops=(name,), kinds=kinds,
-        cores=tuple((c,) for c in kinds), op=np.zeros(len(tasks), np.int32),
+        cores=tuple(tuple(c.split("|")) for c in kinds), op=np.zeros(len(tasks), np.int32),
         kind=np.array([kinds.index(t[0]) for t in tasks], np.int16),
         device=np.array([t[3] if len(t) > 3 else 0 for t in tasks], np.int32),
         src=src, dst_edges=dst, fixed_ns=np.array([t[1] for t in tasks], np.int64),

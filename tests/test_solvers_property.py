@@ -1,0 +1,41 @@
+"""Properties on random small DAGs with two core types: z3 <= every heuristic, all >= the bound."""
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from hpdsl.solvers import REGISTRY, Options, run
+from solvers_graphs import explicit
+
+HEURISTICS = [n for n in REGISTRY if n != "z3"]
+
+
+@st.composite
+def dags(draw):
+    n = draw(st.integers(1, 7))
+    tasks = []
+    for i in range(n):
+        core = draw(st.sampled_from(["A", "B", "A|B"]))
+        ns = draw(st.integers(0, 9)) * 100
+        preds = sorted(draw(st.sets(st.integers(0, i - 1), max_size=3))) if i else []
+        dev = draw(st.integers(0, 1))
+        tasks.append((core, ns, preds, dev))
+    cores = [("A", draw(st.integers(1, 2))), ("B", draw(st.integers(1, 2)))]
+    sync = draw(st.sampled_from([0, 50, 300]))
+    launch = draw(st.sampled_from([0, 1000]))
+    return explicit("rand", cores, tasks, sync_latency=sync, launch=launch, devices=2,
+                    link_latency=draw(st.sampled_from([0, 200])))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags())
+def test_z3_is_at_most_every_heuristic_and_all_meet_the_bound(gm):
+    graph, machine = gm
+    opts = Options(time_limit=20)
+    exact = run("z3", graph, machine, opts)     # run() checks every schedule it returns
+    assert exact.status == "optimal"
+    assert exact.makespan >= exact.lower_bound
+    for name in HEURISTICS:
+        s = run(name, graph, machine, opts)
+        assert s.makespan >= exact.makespan, name
+        assert s.makespan >= s.lower_bound
+        # the bound reported with a heuristic never exceeds the proven optimum
+        assert s.lower_bound <= exact.makespan
+    assert run("serial", graph, machine, opts).status == "baseline"
