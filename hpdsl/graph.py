@@ -24,10 +24,14 @@ def _frozen(a: np.ndarray, dtype) -> np.ndarray:
 
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ptr, idx): for node u, idx[ptr[u]:ptr[u+1]] are the dst of edges leaving u, sorted."""
-    order = np.lexsort((dst, src))
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    key = src * max(n, 1) + dst
+    if len(key) > 1 and not (key[1:] >= key[:-1]).all():
+        key = np.sort(key)   # one int64 sort beats lexsort on two keys
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
-    return ptr, dst[order].astype(np.int32)
+    return ptr, (key % max(n, 1)).astype(np.int32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +86,11 @@ class TaskGraph:
         src = np.asarray(src, dtype=np.int64)
         de = np.asarray(dst_edges, dtype=np.int64)
         if len(src):
-            key = np.unique(src * n + de)
+            # sort + neighbour test: np.unique's hashing is several times slower here
+            key = np.sort(src * n + de)
+            keep = np.ones(len(key), dtype=bool)
+            keep[1:] = key[1:] != key[:-1]
+            key = key[keep]
             src, de = key // n, key % n
         succ_ptr, succ = csr(n, src, de)
         pred_ptr, pred = csr(n, de, src)
