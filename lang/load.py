@@ -91,6 +91,9 @@ def _expected(rules) -> str:
     words = []
     for r in rules or ():
         name = getattr(r, "rule_name", "") or ""
+        match = getattr(r, "to_match", None)
+        if isinstance(match, str) and match.startswith("\\/"):
+            continue   # a comment may come anywhere; listing it helps nobody
         word = _RULE_WORDS.get(name)
         if word is None:
             match = getattr(r, "to_match", None)

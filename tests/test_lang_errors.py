@@ -179,6 +179,9 @@ PINNED = [
     ('unknown_input', [
         "unknown_input_with_error.hpm:21:5: error: op 'up' reads 'dispach', which is not an op of workload 'W' (did you mean 'dispatch'? valid: 'dispatch', 'up')",
     ]),
+    ('unknown_keyword', [
+        "unknown_keyword_with_error.hpm:2:1: error: syntax error: expected 'graph', 'hardware', 'import', 'tiling', 'workload' or end of file but found 'hardwre'",
+    ]),
     ('unknown_op_kind', [
         "unknown_op_kind_with_error.hpm:21:5: error: unknown op kind 'groupedmatmul' (did you mean 'grouped_matmul'? valid: 'combine', 'dispatch', 'grouped_matmul', 'matmul', 'quantize', 'swiglu')",
     ]),
