@@ -297,7 +297,9 @@ def test_generate_rechecks_overridden_workload(monkeypatch):
         from_tiling(Tiling("t", w, t.rules[:2]), w)
 
 
-def test_max_tasks_refused_before_building():
+def test_max_tasks_refused_before_building(monkeypatch):
+    import hpdsl.lang.check
+    monkeypatch.setattr(hpdsl.lang.check, "check_workload", lambda w: [])   # own limits only
     spec = spec_with(make())
     g = generate(spec, None, {})
     n = g.n_tasks
@@ -307,6 +309,9 @@ def test_max_tasks_refused_before_building():
     assert generate(spec, None, {}, max_tasks=n).n_tasks == n
     with pytest.raises(UserError, match=r"would generate at least [\d,]+ tasks"):
         generate(spec, None, {"tokens": "100000000"}, max_tasks=1000)
+    with pytest.raises(UserError, match=r"workload 'W' routes 200,000,000 rows \(devices x tokens x "
+                                        r"topk\), more than the 134,217,728 hpdsl generates"):
+        generate(spec, None, {"tokens": "50000000"}, max_tasks=10**9)
 
 
 def test_op_chain_errors():
