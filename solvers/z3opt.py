@@ -68,6 +68,7 @@ def z3opt(ctx: Context, options) -> Schedule:
     best = warm
     ub = warm.makespan
     if n == 0 or ub <= lb:
+        options.report(f"z3: the warm start ({ub} ns) meets the lower bound: optimal")
         return _result(best, "optimal", ub, t0, "warm start meets the lower bound")
 
     model = _Model(ctx, warm)
