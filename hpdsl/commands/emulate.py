@@ -1,0 +1,107 @@
+"""`hpdsl emulate SPEC PLAN`: run a plan on the emulated machine; print a summary or JSON."""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_parser(sub) -> None:
+    from hpdsl.commands.common import add_target_args
+
+    p = sub.add_parser("emulate", help="run a plan on the emulator and check it",
+                       description="Load a plan written by 'hpdsl schedule -o', check it against "
+                                   "the spec's task graph, run it on the emulated machine (cost "
+                                   "model times, bandwidth contention, sync latencies) and print "
+                                   "the emulated makespan, utilization and findings. Exits 1 when "
+                                   "the plan is invalid (a missing sync, a deadlock, too many "
+                                   "flags, ...).")
+    add_target_args(p)
+    p.add_argument("plan", metavar="PLAN", help="the plan JSON file")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write a Chrome trace-event JSON file (open it in Perfetto)")
+    p.add_argument("--no-contention", action="store_true",
+                   help="run every task at its uncontended cost-model time (default: share "
+                        "link and memory bandwidth)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object {\"results\": [...]} instead of a summary")
+    p.set_defaults(run=run)
+
+
+def result_dict(plan, r, static: list[str]) -> dict:
+    h = plan.header
+    violations = [{"kind": "plan", "severity": "error", "message": m} for m in static]
+    violations += [f.to_dict() for f in r.errors]
+    return {"scheduler": h.scheduler, "status": h.status, "makespan_ns": r.makespan,
+            "predicted_makespan_ns": h.makespan_ns, "lower_bound_ns": h.lower_bound_ns,
+            "solve_seconds": h.solve_seconds, "utilization": r.utilization,
+            "violations": violations, "warnings": [f.to_dict() for f in r.warnings],
+            "prediction_error": r.prediction_error, "starved_ns": r.starved,
+            "exposed_comm_ns": r.exposed_comm,
+            "ops": [{"op": o.op, "first_start_ns": o.first_start, "last_end_ns": o.last_end,
+                     "busy_ns": o.busy, "tasks": o.tasks} for o in r.ops]}
+
+
+def _us(ns) -> str:
+    return f"{ns / 1000:,.3f} us"
+
+
+def summary(graph, d: dict) -> str:
+    err = d["prediction_error"]
+    lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
+             f"{graph.devices} device(s)",
+             f"plan         {d['scheduler']} ({d['status']})",
+             f"emulated     {_us(d['makespan_ns'])}",
+             f"predicted    {_us(d['predicted_makespan_ns'])}"
+             + (f" (emulated is {err:+.1%})" if err is not None else ""),
+             f"lower bound  {_us(d['lower_bound_ns'])}",
+             "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in d["utilization"].items()),
+             "starved      " + ", ".join(f"{c} {_us(t)}" for c, t in d["starved_ns"].items())
+             + " (idle worker while a task for it is ready, per device)",
+             f"exposed comm {_us(d['exposed_comm_ns'])} (sends with no compute beside them, all devices)"]
+    for o in d["ops"]:
+        lines.append(f"op {o['op']:<9} {_us(o['first_start_ns'])} .. {_us(o['last_end_ns'])}, "
+                     f"{o['tasks']} tasks, busy {_us(o['busy_ns'])}")
+    for w in d["warnings"]:
+        lines.append(f"warning: {w['message']}")
+    if d["violations"]:
+        lines.append(f"INVALID: {len(d['violations'])} finding(s)")
+        lines += [f"  {v['kind']}: {v['message']}" for v in d["violations"]]
+    else:
+        lines.append("valid        no findings")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from hpdsl.commands.common import load_graph, progress, write_atomic
+    from hpdsl.emulator import EmulatorOptions, emulate
+    from hpdsl.errors import UserError
+    from hpdsl.machine import Machine
+    from hpdsl.plan_check import check_plan
+    from hpdsl.plan_json import load_plan
+
+    try:
+        text = Path(args.plan).read_text()
+    except OSError as e:
+        raise UserError(f"cannot read plan '{args.plan}': {e.strerror}") from None
+    _, graph = load_graph(args)
+    machine = Machine.of(graph.hardware, graph.devices)
+    plan = load_plan(text, graph, machine, args.plan)
+    static = check_plan(plan, graph, machine)
+    if graph.n_tasks > 100_000:
+        progress(f"emulating {graph.n_tasks} tasks, {plan.n_instructions} instructions")
+    r = emulate(graph, machine, plan, EmulatorOptions(contention=not args.no_contention))
+    if args.trace:
+        from hpdsl.emulator.trace import chrome_trace
+
+        write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
+    d = result_dict(plan, r, static)
+    if args.json:
+        json.dump({"results": [d]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(summary(graph, d))
+        if args.trace:
+            print(f"trace        {args.trace}")
+    return 1 if d["violations"] else 0
