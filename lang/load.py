@@ -182,7 +182,12 @@ def collect(text: str, display: str, real: str | None) -> tuple[list[Source], li
                 diags.append(Diagnostic(where, f"cannot import '{imp.path}': file '{shown}' "
                                                "does not exist"))
                 continue
-            sub, errs = decode(_read_bytes(target), shown, None)
+            try:
+                data = _read_bytes(target)
+            except OSError as e:
+                diags.append(Diagnostic(where, f"cannot import '{imp.path}': {e.strerror}"))
+                continue
+            sub, errs = decode(data, shown, None)
             diags.extend(errs)
             if sub is not None:
                 visit(sub, shown, target, chain + ((target, shown),))

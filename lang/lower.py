@@ -193,6 +193,9 @@ class _Lowering:
                     continue
                 param = 0.0 if item.param is None else self.number(item.param, "routing parameter",
                                                                    whole=False)
+                if item.kind.name == "balanced" and item.param is not None:
+                    self.err(self.loc(item.param), "routing balanced takes no parameter, found "
+                                                   f"'{item.param.value}'")
                 seed = 0 if item.seed is None else self.number(item.seed, "routing seed")
                 routing = Routing(item.kind.name, float(param or 0.0), seed or 0, self.loc(item))
             else:

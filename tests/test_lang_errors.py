@@ -11,6 +11,9 @@ ERRORS = Path(__file__).resolve().parent / "errors"
 
 # (file stem, every diagnostic of the file in order); paths are relative to tests/errors.
 PINNED = [
+    ('balanced_param', [
+        "balanced_param_with_error.hpm:18:22: error: routing balanced takes no parameter, found '2'",
+    ]),
     ('binary', [
         "binary_with_error.hpm: error: file 'binary_with_error.hpm' is binary (it contains NUL bytes), not an .hpm text file",
     ]),
