@@ -1,10 +1,18 @@
 """Cost model: a task's time on a core type, and the latency of a dependency.
 
-Roofline per task: max(flops / queue rate, bytes moved / memory bandwidth share) plus a
-fixed per-task overhead; a `send` takes bytes / link bandwidth on the sending worker and
-its data lands after the link latency. Explicit tasks take their fixed time. Formulas and
-assumptions: docs/cost-model.md. Both the schedulers (to predict) and the emulator (to run,
-before contention) use these functions, so an uncontended emulation matches the prediction.
+Per workload task on core type C (with `count` instances per device), queue rate R:
+
+    compute  = flops / R                                    (0 if the queue has no rate)
+    memory   = (bytes_in + bytes_out) / (B_level / count)   level: L2 if the task's bytes fit
+                                                            in C's share of L2, else HBM
+    transfer = bytes_sent / (B_link / count)                sends to another device only
+    time     = ceil(max(compute, memory, transfer) + TASK_OVERHEAD_NS)
+
+Bandwidths are fair shares: the time a task takes when every instance of its core type
+streams at once, which is the steady state of a tile flow. Explicit graph tasks take
+exactly their fixed time. Formulas, assumptions and a worked example: docs/cost-model.md.
+Both the schedulers (to predict) and the emulator (to run, before contention) use these
+functions, so an uncontended emulation matches the prediction.
 """
 from __future__ import annotations
 
@@ -12,8 +20,49 @@ import numpy as np
 
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
+from hpdsl.spec import CoreType, Hardware
 
 INELIGIBLE = -1
+
+# Per-task runtime overhead in ns for workload tasks (an estimate, see docs/cost-model.md):
+# reading the task descriptor and the dependency counter from global memory and the
+# 32-byte atomic add that signals completion, about three global-memory round trips.
+TASK_OVERHEAD_NS = 500
+
+
+def level_bandwidth(hw: Hardware, core: CoreType, nbytes: np.ndarray) -> np.ndarray:
+    """Bytes/s one instance of `core` gets for tasks moving `nbytes` (0: no memory declared).
+
+    L2 when the task's bytes fit in the core's share of L2 (its operands stay resident
+    while neighbouring tiles reuse them), else HBM; the level's bandwidth is split evenly
+    over the core type's instances.
+    """
+    per = max(1, core.count)
+    if hw.cache is None and hw.memory is None:
+        return np.zeros(len(nbytes))
+    if hw.cache is None:
+        return np.full(len(nbytes), hw.memory.bandwidth / per)
+    if hw.memory is None:
+        return np.full(len(nbytes), hw.cache.bandwidth / per)
+    fits = nbytes <= hw.cache.size / per
+    return np.where(fits, hw.cache.bandwidth, hw.memory.bandwidth) / per
+
+
+def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) -> np.ndarray:
+    """float ns for the workload tasks `sel` on one instance of `core` (before rounding)."""
+    kind = graph.kinds[graph.kind[sel[0]]] if len(sel) else ""
+    q = core.queue_for(kind)
+    t = np.zeros(len(sel), dtype=np.float64)
+    if q.rate:
+        t = np.maximum(t, graph.flops[sel] / q.rate * 1e9)
+    nbytes = graph.bytes_in[sel] + graph.bytes_out[sel]
+    bw = level_bandwidth(hw, core, nbytes)
+    t = np.maximum(t, np.divide(nbytes * 1e9, bw, out=np.zeros(len(sel)), where=bw > 0))
+    if hw.link is not None:
+        remote = (graph.dst[sel] >= 0) & (graph.dst[sel] != graph.device[sel])
+        link = hw.link.bandwidth / max(1, core.count)
+        t = np.maximum(t, np.where(remote, graph.bytes_sent[sel], 0.0) / link * 1e9)
+    return t + TASK_OVERHEAD_NS
 
 
 def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
@@ -21,34 +70,37 @@ def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
     hw = machine.hardware
     n = graph.n_tasks
     out = np.full((n, len(hw.cores)), INELIGIBLE, dtype=np.int64)
-    mem_bw = hw.memory.bandwidth if hw.memory else None
     for k, kind in enumerate(graph.kinds):
         sel = np.flatnonzero(graph.kind == k)
         if len(sel) == 0:
             continue
+        fixed = graph.fixed_ns[sel]
         for ci, core in enumerate(hw.cores):
             if core.name not in graph.cores[k] or not core.can(kind):
                 continue
-            q = core.queue_for(kind)
-            t = np.zeros(len(sel), dtype=np.float64)
-            fixed = graph.fixed_ns[sel]
-            if q.rate:
-                t = np.maximum(t, graph.flops[sel] / q.rate * 1e9)
-            if mem_bw:
-                share = mem_bw / max(1, core.count)
-                t = np.maximum(t, (graph.bytes_in[sel] + graph.bytes_out[sel]) / share * 1e9)
-            if hw.link is not None:
-                t = np.maximum(t, graph.bytes_sent[sel] / hw.link.bandwidth * 1e9)
-            t = np.where(fixed >= 0, fixed, np.ceil(t))
-            out[sel, ci] = t.astype(np.int64)
+            t = work_times(graph, hw, core, sel)
+            out[sel, ci] = np.where(fixed >= 0, fixed, np.ceil(t)).astype(np.int64)
     return out
+
+
+def fastest_times(graph: TaskGraph, machine: Machine, times: np.ndarray | None = None):
+    """(ns, core type index) per task on its fastest eligible core type (-1, -1 if none)."""
+    times = task_times(graph, machine) if times is None else times
+    big = np.iinfo(np.int64).max
+    t = np.where(times >= 0, times, big)
+    if t.shape[1] == 0:
+        return np.full(graph.n_tasks, -1, np.int64), np.full(graph.n_tasks, -1, np.int64)
+    core = t.argmin(axis=1)
+    best = t[np.arange(graph.n_tasks), core]
+    return np.where(best == big, -1, best), np.where(best == big, -1, core)
 
 
 def edge_latency(graph: TaskGraph, machine: Machine, u: int, v: int, wu: int, wv: int) -> int:
     """ns between u's end and v's earliest start when u runs on worker wu and v on wv.
 
     Same worker: 0 (queue order). Same device: the sync flag latency. A `send` whose data
-    lands on v's device, or any cross-device edge: link latency plus sync latency.
+    lands on v's device, or any cross-device edge: link latency plus sync latency (a put to
+    the sender's own device goes the same put-and-signal way, so it pays the same).
     """
     if wu == wv:
         return 0

@@ -28,11 +28,12 @@ class Combine(OpKind):
         expert = e[seg]
         elems = ((hi - lo) * inp.width).astype(np.float64)
         payload = elems * layer.dtype_bytes
+        src, dst = layer.expert_device[expert], d[seg]
         return OpTiles(
-            space=EXPERT, lo=lo, hi=hi, device=layer.expert_device[expert], expert=expert,
-            row0=lo - layer.expert_off[expert], dst=d[seg],
+            space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
+            row0=lo - layer.expert_off[expert], dst=dst,
             width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
-            flops=elems, bytes_in=payload, bytes_out=np.zeros(len(lo)), bytes_sent=payload,
+            flops=elems, bytes_in=payload, bytes_out=np.where(src == dst, payload, 0.0), bytes_sent=payload,
             write_mapped=True)
 
 

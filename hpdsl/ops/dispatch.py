@@ -4,8 +4,9 @@ One `send` task per chunk of at most `chunk` rows of one (source device, expert)
 on the source device (an AIV-driven one-sided put). A chunk never mixes experts. Rows
 whose expert lives on the source device itself are sent too, as a put to the device's
 own buffer (`dst == device`): HyperParallel-MoE puts to every rank including itself, so
-every expert's rows arrive the same way; the cost model charges such a local put at
-memory bandwidth and no link latency.
+every expert's rows arrive the same way. A local put writes its payload into the
+device's own memory (`bytes_out`) and uses no link bandwidth; a remote put's write lands
+in the other device's memory and is not counted here.
 """
 from __future__ import annotations
 
@@ -28,13 +29,14 @@ class Dispatch(OpKind):
         e, d, seg_lo, seg_len = send_segments(layer)
         seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
         expert = e[seg]
-        payload = (hi - lo) * inp.width * layer.dtype_bytes
+        payload = ((hi - lo) * inp.width * layer.dtype_bytes).astype(np.float64)
+        src, dst = d[seg], layer.expert_device[expert]
         return OpTiles(
-            space=EXPERT, lo=lo, hi=hi, device=d[seg], expert=expert,
-            row0=lo - layer.expert_off[expert], dst=layer.expert_device[expert],
+            space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
+            row0=lo - layer.expert_off[expert], dst=dst,
             width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
-            flops=np.zeros(len(lo)), bytes_in=payload.astype(np.float64),
-            bytes_out=np.zeros(len(lo)), bytes_sent=payload.astype(np.float64),
+            flops=np.zeros(len(lo)), bytes_in=payload,
+            bytes_out=np.where(src == dst, payload, 0.0), bytes_sent=payload,
             read_mapped=True)
 
 
