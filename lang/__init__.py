@@ -13,11 +13,11 @@ import os
 from hpdsl.errors import Diagnostic, Loc, UserError
 from hpdsl.spec import Spec
 
-from .check import check_spec, check_workload, sort_diagnostics
+from .check import check_spec, check_tiling, check_workload, sort_diagnostics
 from .load import collect, decode, _read_bytes
 from .lower import lower
 
-__all__ = ["load", "loads", "check_workload"]
+__all__ = ["load", "loads", "check_workload", "check_tiling"]
 
 
 def load(path: str) -> Spec:

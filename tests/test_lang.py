@@ -35,3 +35,13 @@ def test_loads_resolves_imports_from_working_directory(tmp_path, monkeypatch):
     (tmp_path / "hw.hpm").write_text("hardware H { core C count 1 }\n")
     spec = loads('import "hw.hpm"\ngraph g on H { task a on C takes 1 us }')
     assert spec.files == ("hw.hpm", "<string>")
+
+
+def test_crlf_line_endings_and_bom_keep_locations():
+    from pathlib import Path
+
+    toy = (Path(__file__).resolve().parents[1] / "examples" / "toy.hpm").read_text()
+    text = "\ufeff" + toy.replace("\n", "\r\n").replace("count 2 {", "count 0 {", 1)
+    with pytest.raises(UserError) as info:
+        loads(text, "crlf.hpm")
+    assert str(info.value) == "crlf.hpm:4:5: error: core type 'MX' count must be positive, found 0"
