@@ -5,12 +5,13 @@ Per workload task on core type C (with `count` instances per device), queue rate
     compute  = flops / R                                    (0 if the queue has no rate)
     memory   = (bytes_in + bytes_out) / (B_level / count)   level: L2 if the task's bytes fit
                                                             in C's share of L2, else HBM
-    transfer = bytes_sent / (B_link / count)                sends to another device only
-    time     = ceil(max(compute, memory, transfer) + TASK_OVERHEAD_NS)
+    transfer = bytes_sent / B_link                          sends to another device only
+    time     = ceil(max(compute, memory, transfer) + overhead)
+    overhead = TASK_OVERHEAD_CYCLES / clock                 (0 if the hardware has no clock)
 
-Bandwidths are fair shares: the time a task takes when every instance of its core type
-streams at once, which is the steady state of a tile flow. Explicit graph tasks take
-exactly their fixed time. Formulas, assumptions and a worked example: docs/cost-model.md.
+Memory bandwidth is a fair share (every instance of the core type streaming at once, the
+steady state of a tile flow); a send gets the whole link, and the emulator shares the
+link between concurrent sends. Explicit graph tasks take exactly their fixed time. Formulas, assumptions and a worked example: docs/cost-model.md.
 Both the schedulers (to predict) and the emulator (to run, before contention) use these
 functions, so an uncontended emulation matches the prediction.
 """
@@ -24,10 +25,16 @@ from hpdsl.spec import CoreType, Hardware
 
 INELIGIBLE = -1
 
-# Per-task runtime overhead in ns for workload tasks (an estimate, see docs/cost-model.md):
-# reading the task descriptor and the dependency counter from global memory and the
-# 32-byte atomic add that signals completion, about three global-memory round trips.
-TASK_OVERHEAD_NS = 500
+# Per-task runtime overhead of workload tasks, in core clock cycles (an estimate, see
+# docs/cost-model.md): reading the task descriptor and the dependency counter from global
+# memory and the 32-byte atomic add that signals completion, about three global-memory
+# round trips of ~300 cycles each. 1000 cycles = 541 ns at the A3's 1.85 GHz.
+TASK_OVERHEAD_CYCLES = 1000
+
+
+def task_overhead_ns(hw: Hardware) -> float:
+    """Fixed ns added to every workload task on `hw` (0 when it declares no clock)."""
+    return TASK_OVERHEAD_CYCLES / hw.clock * 1e9 if hw.clock else 0.0
 
 
 def level_bandwidth(hw: Hardware, core: CoreType, nbytes: np.ndarray) -> np.ndarray:
@@ -60,9 +67,8 @@ def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) 
     t = np.maximum(t, np.divide(nbytes * 1e9, bw, out=np.zeros(len(sel)), where=bw > 0))
     if hw.link is not None:
         remote = (graph.dst[sel] >= 0) & (graph.dst[sel] != graph.device[sel])
-        link = hw.link.bandwidth / max(1, core.count)
-        t = np.maximum(t, np.where(remote, graph.bytes_sent[sel], 0.0) / link * 1e9)
-    return t + TASK_OVERHEAD_NS
+        t = np.maximum(t, np.where(remote, graph.bytes_sent[sel], 0.0) / hw.link.bandwidth * 1e9)
+    return t + task_overhead_ns(hw)
 
 
 def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
