@@ -44,7 +44,7 @@ def loads(text: str, filename: str = "<string>") -> Spec:
         _, diags = decode(text.encode("utf-8", "surrogatepass"), filename)
         raise UserError(diags)
     real = os.path.realpath(filename) if filename != "<string>" else None
-    return _finish(text, filename, real)
+    return _finish(text.lstrip("\ufeff"), filename, real)
 
 
 def _finish(text: str, display: str, real: str | None) -> Spec:
