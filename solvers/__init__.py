@@ -33,6 +33,7 @@ class Options:
     progress: Callable[[str], None] | bool = False   # True: messages on stderr
     portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")
     random_restarts: int = 8        # extra random-priority runs in the portfolio
+    nondelay_max_tasks: int = 20_000   # the portfolio skips its slower members above this
     warm_start: str = "portfolio"   # heuristic whose schedule z3 starts from
 
     def report(self, msg: str) -> None:
