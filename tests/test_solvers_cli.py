@@ -1,0 +1,44 @@
+"""`hpdsl schedule` and `hpdsl schedulers` end to end."""
+import json
+from pathlib import Path
+
+from hpdsl.cli import main
+from hpdsl.solvers import REGISTRY
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_schedulers_lists_every_name(capsys):
+    assert main(["schedulers"]) == 0
+    out = capsys.readouterr().out
+    for name, info in REGISTRY.items():
+        assert f"{name}" in out and info.description in out
+
+
+def test_schedule_json_result(capsys):
+    assert main(["schedule", str(EXAMPLES / "diamond.hpm"), "--scheduler", "z3", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)["results"][0]
+    assert r["scheduler"] == "z3" and r["status"] == "optimal"
+    assert r["makespan_ns"] == r["predicted_makespan_ns"] == r["lower_bound_ns"] == 10000
+    assert r["violations"] == []
+    assert set(r["utilization"]) == {"CPU", "ACC"}
+    assert r["utilization"]["CPU"] == 0.6          # 6 us busy of 10
+
+
+def test_schedule_summary_and_plan(tmp_path, capsys):
+    plan = tmp_path / "plan.json"
+    assert main(["schedule", str(EXAMPLES / "toy.hpm"), "-s", "serial", "-o", str(plan)]) == 0
+    out = capsys.readouterr().out
+    assert "scheduler    serial (baseline)" in out and "lower bound" in out
+    assert "queues" in json.loads(plan.read_text())
+
+
+def test_unknown_scheduler_exits_1_with_the_valid_names(capsys):
+    assert main(["schedule", str(EXAMPLES / "diamond.hpm"), "-s", "heft2"]) == 1
+    err = capsys.readouterr().err
+    assert "error: unknown scheduler 'heft2' (did you mean 'heft'?" in err
+
+
+def test_z3_refusal_exits_1(capsys):
+    assert main(["schedule", str(EXAMPLES / "toy.hpm"), "-s", "z3", "--max-z3-tasks", "10"]) == 1
+    assert "more than the 10 the exact scheduler 'z3' accepts" in capsys.readouterr().err
