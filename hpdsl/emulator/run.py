@@ -49,13 +49,23 @@ def _demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex
     hw = machine.hardware
     t = plan.arg[ex]
     d = np.maximum(dur[ex], 1).astype(np.float64)
-    mem = (graph.bytes_in[t] + graph.bytes_out[t]) / d
+    nbytes = graph.bytes_in[t] + graph.bytes_out[t]
+    mem = nbytes / d
     sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
-    if hw.memory is None:
+    if hw.memory is None and hw.cache is None:
         mem = np.zeros_like(mem)
     if hw.link is None:
         sent = np.zeros_like(sent)
-    return mem, sent
+    # the level the cost model charged (cost.level_bandwidth): L2 when the task's bytes fit
+    # its core's share of L2
+    count = np.array([max(1, c.count) for c in hw.cores])[machine.worker_core[plan.instruction_queue()[ex]]]
+    if hw.cache is None:
+        fits = np.zeros(len(ex), bool)
+    elif hw.memory is None:
+        fits = np.ones(len(ex), bool)
+    else:
+        fits = nbytes <= hw.cache.size / count
+    return mem, sent, fits
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
@@ -79,7 +89,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     fluid = None
     live = cache_size = None
     if contention and n:
-        mem, sent = _demands(graph, machine, plan, dur_a, ex)
+        mem, sent, fits = _demands(graph, machine, plan, dur_a, ex)
         caps = []
         for _ in range(machine.devices):
             caps += [hw.memory.bandwidth / 1e9 if hw.memory else 1.0,
@@ -88,12 +98,14 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
                      hw.link.bandwidth / 1e9 if hw.link else 1.0]
         fluid = Fluid(caps)
         tdev, tdst = graph.device.tolist(), graph.dst.tolist()
-        for i, m, s in zip(ex.tolist(), mem.tolist(), sent.tolist()):
+        for i, m, s, f in zip(ex.tolist(), mem.tolist(), sent.tolist(), fits.tolist()):
             if m > 0 or s > 0:
                 t = arg[i]
-                flows[i] = (tdev[t], m, (tdev[t] * 4 + LINK_OUT, s), (tdst[t] * 4 + LINK_IN, s)) if s > 0 \
-                    else (tdev[t], m, None, None)
-        if l2 and hw.cache is not None and hw.memory is not None:
+                flows[i] = (tdev[t], m, f, (tdev[t] * 4 + LINK_OUT, s), (tdst[t] * 4 + LINK_IN, s)) \
+                    if s > 0 else (tdev[t], m, f, None, None)
+        if not l2 or hw.memory is None:
+            pass
+        elif hw.cache is not None:
             cache_size = hw.cache.size
             live = [0.0] * machine.devices
             out_dev = np.where(graph.dst >= 0, graph.dst, graph.device).tolist()
@@ -101,6 +113,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
             consumers = np.diff(graph.succ_ptr).tolist()
             pred_ptr, pred = graph.pred_ptr.tolist(), graph.pred.tolist()
 
+    l2_on = l2 or hw.memory is None
     env = Environment()
     heap = env.heap
     push, pop = heapq.heappush, heapq.heappop
@@ -128,8 +141,9 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
                     push(heap, (t + dur[i], TASK_ENDS, serial, q, i, -1))
                     serial += 1
                     return
-                dev, m, lo, li = f
-                if live is not None and live[dev] <= cache_size:
+                dev, m, fit, lo, li = f
+                # L2 if the cost model put the task there and the live data still fits
+                if fit and (live is None or live[dev] <= cache_size) and l2_on:
                     dem = ((dev * 4 + L2, m),) if m > 0 else ()
                 else:
                     dem = ((dev * 4 + HBM, m),) if m > 0 else ()
