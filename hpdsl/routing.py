@@ -10,8 +10,8 @@ fixed order, so a spec always routes the same way.
   experts, so every (device, expert) pair gets exactly tokens*topk/experts rows when that
   divides (and within one row of it otherwise). offset_d is drawn from the seed.
 - `zipf S`: expert popularity p ∝ 1/rank^S over a seeded permutation of the experts; each
-  token draws topk distinct experts with probability ∝ p (Gumbel-top-k sampling, which is
-  sampling without replacement).
+  token draws topk distinct experts with probability ∝ p, without replacement (an
+  exponential race: the topk smallest of Exp(1)/p).
 - `grouped G` (MoGE): experts form G equal groups of consecutive ids; each token picks
   topk/G distinct experts uniformly at random inside every group.
 """
@@ -100,18 +100,23 @@ def route(r: Routing, devices: int, tokens: int, experts: int, topk: int) -> Rou
 def _top_k_draws(rng: np.random.Generator, n: int, logp: np.ndarray, k: int) -> np.ndarray:
     """(n, k) distinct indices per row, drawn without replacement with weights exp(logp).
 
-    Gumbel-top-k: the k largest of logp + Gumbel noise are a weighted sample without
-    replacement. Drawn in blocks so a large layer never holds n x experts floats at once.
+    Exponential race (equivalent to Gumbel-top-k): item i finishes at Exp(1) / p_i and the
+    k first finishers are a weighted sample without replacement. Drawn in float32 blocks,
+    so a large layer never holds n x experts keys at once.
     """
     m = len(logp)
     out = np.empty((n, k), dtype=np.int32)
+    if k >= m:
+        out[:] = np.arange(m)
+        return out
+    inv_p = np.exp(-(logp - logp.max())).astype(np.float32)   # 1/p, scaled so the largest p is 1
     step = max(1, _BLOCK // m)
     for a in range(0, n, step):
         b = min(n, a + step)
-        keys = logp[None, :] + rng.gumbel(size=(b - a, m))
-        if k < m:
-            top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+        keys = rng.standard_exponential(size=(b - a, m), dtype=np.float32)
+        keys *= inv_p
+        if k == 1:
+            out[a:b, 0] = keys.argmin(axis=1)
         else:
-            top = np.broadcast_to(np.arange(m), (b - a, m))
-        out[a:b] = top
+            out[a:b] = np.argpartition(keys, k - 1, axis=1)[:, :k]
     return out
