@@ -194,7 +194,7 @@ def _input(step: _Step, tensors: dict[str, Tensor], layer: Layer) -> Tensor:
     else:
         inp = tensors[step.inp_name]
         if inp.space == EXPERT and step.kind.spaces == (TOKEN,) and f"<in>{step.inp_name}" in tensors:
-            inp = tensors[f"<in>{step.inp_name}"]   # a dispatch's tokens, as matmul reads them
+            inp = tensors[f"<in>{step.inp_name}"]   # e.g. the tokens a dispatch sends
     if inp.space not in step.kind.spaces:
         op, src = step.op, step.inp_name
         if inp.space == TOKEN:
@@ -215,9 +215,9 @@ def _shapes(steps: list[_Step], layer: Layer) -> dict[str, Tensor]:
         inp = _input(s, tensors, layer)
         width = s.kind.out_width(s.op, inp)
         check_rule(s.kind, s.op, s.rule, width)
-        space = TOKEN if s.kind.name == "combine" else (EXPERT if s.kind.name == "dispatch" else inp.space)
+        space = s.kind.out_space or inp.space
         tensors[s.op.name] = Tensor(space, width, z, z, width, 0, op=s.op.name)
-        if s.kind.name == "dispatch":
+        if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
     return tensors
 
@@ -377,7 +377,7 @@ def _build(t: Tiling, w: Workload, steps: list[_Step], layer: Layer, total: int)
         src_e.append(s_)
         dst_e.append(d_)
         tensors[s.op.name] = tiles.tensor(first, s.op.name)
-        if s.kind.name == "dispatch":
+        if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
         first += n
     assert first == total, (first, total)   # the closed-form count is the real count

@@ -128,3 +128,26 @@ def test_chunk_segments_skips_empty():
     s, lo, hi = chunk_segments(np.array([0, 3, 3]), np.array([3, 0, 5]), 2)
     assert s.tolist() == [0, 0, 2, 2, 2] and lo.tolist() == [0, 2, 3, 5, 7]
     assert hi.tolist() == [2, 3, 5, 7, 8]
+
+
+def test_a_new_kind_is_one_class_and_a_registry_entry(monkeypatch):
+    """The generator, the count and the language's kind list need no change for a new kind."""
+    from hpdsl.generate import generate
+    from hpdsl.ops.quantize import Quantize
+    from hpdsl.spec import Spec, Tiling, Workload
+    from test_generate import HW
+
+    class Scale(Quantize):
+        name = "scale"
+
+    monkeypatch.setitem(KINDS, "scale", Scale())
+    ops = (Op("dispatch", "dispatch"), Op("s", "scale", "dispatch"),
+           Op("up", "grouped_matmul", "s", 8), Op("combine", "combine", "up"))
+    w = Workload("W", HW, 2, 8, 16, 4, 2, 8, "bf16", 2, Routing("balanced", seed=0), ops)
+    t = Tiling("t", w, (TileRule("dispatch", chunk=4), TileRule("s", tile=(4, 8)),
+                        TileRule("up", tile=(4, 8)), TileRule("combine", chunk=4)))
+    g = generate(Spec(hardware=(HW,), workloads=(w,), tilings=(t,)), None, {})
+    assert g.op_kinds == ("dispatch", "scale", "grouped_matmul", "combine")
+    s = g.ops.index("s")
+    assert int((g.op == s).sum()) == 4 * 2 * 2           # 4 experts x 2 row blocks x 2 col blocks
+    assert set(g.kinds) == {"send", "vector", "matmul"}

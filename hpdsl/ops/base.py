@@ -143,6 +143,8 @@ class OpKind:
     needs_input: bool = True       # False: may read the layer's input tokens
     takes_n: bool = False          # has an output width `n N`
     spaces: tuple[str, ...] = (EXPERT, TOKEN)   # input spaces it accepts
+    out_space: str | None = None   # space of its output; None: the same as its input's
+    forwards_tokens: bool = False  # token-space readers of this op read its input instead
 
     def out_width(self, op: Op, inp: Tensor) -> int:
         return inp.width

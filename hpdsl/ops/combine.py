@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpdsl.ops.base import EXPERT, Layer, OpKind, OpTiles, Tensor, ceil_div, chunk_segments, send_segments
+from hpdsl.ops.base import EXPERT, TOKEN, Layer, OpKind, OpTiles, Tensor, ceil_div, chunk_segments, send_segments
 
 
 class Combine(OpKind):
     name = "combine"
     capability = "send"
     split = "chunk"
+    out_space = TOKEN
     spaces = (EXPERT,)
 
     def count(self, layer: Layer, rule, op, inp: Tensor) -> int:

@@ -20,6 +20,8 @@ class Dispatch(OpKind):
     capability = "send"
     split = "chunk"
     needs_input = False
+    out_space = EXPERT
+    forwards_tokens = True   # a shared-expert matmul of a dispatch reads the same tokens
     spaces = (TOKEN,)
 
     def count(self, layer: Layer, rule, op, inp: Tensor) -> int:

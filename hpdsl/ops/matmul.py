@@ -16,6 +16,7 @@ class Matmul(OpKind):
     capability = "matmul"
     takes_n = True
     needs_input = False
+    out_space = TOKEN
     spaces = (TOKEN,)
 
     def out_width(self, op, inp: Tensor) -> int:
