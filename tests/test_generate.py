@@ -30,6 +30,10 @@ LONG = (("q0", "quantize", None, None), ("dispatch", "dispatch", "q0", None),
         ("combine", "combine", "down", None), ("after", "matmul", "combine", 24),
         ("shared", "matmul", "dispatch", 16))
 
+# two routed layers back to back: the second dispatch reads what the first combine wrote
+TWO = MOE[:2] + (("c1", "combine", "up", None), ("d2", "dispatch", "c1", None),
+                 ("up2", "grouped_matmul", "d2", 24), ("c2", "combine", "up2", None))
+
 
 def make(ops=MOE, devices=2, tokens=12, experts=4, topk=2, hidden=40, routing="balanced",
          param=0.0, seed=3, sizes=None):
@@ -112,7 +116,7 @@ def edge_set(g):
 
 
 @pytest.mark.parametrize("routing,param", [("balanced", 0), ("zipf", 1.2), ("grouped", 2)])
-@pytest.mark.parametrize("ops", [MOE, LONG], ids=["moe", "all-kinds"])
+@pytest.mark.parametrize("ops", [MOE, LONG, TWO], ids=["moe", "all-kinds", "two-layers"])
 def test_edges_equal_region_oracle(routing, param, ops):
     t = make(ops, routing=routing, param=param, devices=2, experts=4, topk=2)
     g = from_tiling(t, t.workload)
