@@ -20,7 +20,7 @@ from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.record import Record
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
-from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
+from hpdsl.plan import EXEC, SIGNAL, WAIT, Plan
 
 HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
 
