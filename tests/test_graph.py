@@ -68,6 +68,8 @@ def test_stats_default(capsys):
     up = next(line for line in lines if line.strip().startswith("up "))
     assert up.split()[:5] == ["up", "grouped_matmul", "matmul", "16", "16"]
     assert "critical path:" in out and "MX: 24 tasks" in out and "VX: 24 tasks" in out
+    assert ("by kind: send 16 tasks / 8 edges in, matmul 24 tasks / 24 edges in, "
+            "vector 8 tasks / 16 edges in") in out
 
 
 def test_stats_critical_path_of_explicit_graph(capsys):

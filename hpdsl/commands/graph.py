@@ -98,6 +98,14 @@ def stats(graph) -> str:
     widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
     for r in [head] + rows:
         lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+    caps = list(dict.fromkeys(graph.kinds))
+    per_cap = []
+    for cap in caps:
+        ks = [k for k, name in enumerate(graph.kinds) if name == cap]
+        sel = np.isin(graph.kind, ks)
+        e_in = int(np.isin(graph.kind[dst], ks).sum()) if len(dst) else 0
+        per_cap.append(f"{cap} {int(sel.sum()):,} tasks / {e_in:,} edges in")
+    lines.append("by kind: " + ", ".join(per_cap))
     lines.append(f"total: {_si(graph.flops.sum(), 'FLOP')}, "
                  f"{_si(graph.bytes_in.sum(), 'B')} read, {_si(graph.bytes_out.sum(), 'B')} written, "
                  f"{_si(graph.bytes_sent.sum(), 'B')} sent")
