@@ -2,27 +2,25 @@
 
 Each op's tiles come from its kind in `hpdsl.ops`; an edge u -> v exists exactly when
 tile v reads data tile u writes (a dispatch chunk "writes" the rows it delivers). No
-operator-wide barriers. Edges are found per op pair without all-pairs loops:
-
-    rows:    consumer row block [a, b)  --searchsorted on the producer's sorted row blocks-->
-             the producer row blocks it overlaps (row by row through the routing map for
-             dispatch reads and combine writes)
-    columns: consumer column block's input ranges --integer division--> producer column blocks
-    edges:   every (row-block match) x (column-block match), as one outer product
+operator-wide barriers. Edges are found per op pair by sorted sweeps, without all-pairs
+loops (`hpdsl.ops.overlap`).
 
 Before any per-task array is built the task count is computed in closed form from the
 routed row counts, so an oversized spec is refused early.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from hpdsl.errors import Diagnostic, UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.ops import KINDS
-from hpdsl.ops.base import EXPERT, TOKEN, Layer, OpTiles, Tensor, check_rule
+from hpdsl.ops.base import EXPERT, TOKEN, Layer, OpKind, Tensor, check_rule
+from hpdsl.ops.overlap import dependencies
 from hpdsl.routing import check_routing, route
-from hpdsl.spec import Graph, Routing, Spec, Tiling, Workload
+from hpdsl.spec import Graph, Op, Routing, Spec, TileRule, Tiling, Workload
 from hpdsl.units import DTYPE_BYTES
 
 DEFAULT_MAX_TASKS = 4_000_000
@@ -134,11 +132,15 @@ def check_layer(w: Workload) -> None:
 
 # ---------------------------------------------------------------- the op chain
 
+@dataclass(frozen=True, slots=True)
 class _Step:
-    """One op, checked: its kind, rule, input tensor and the core types that may run it."""
+    """One op, checked: its kind, its tiling rule, the op it reads, the core types allowed."""
 
-    def __init__(self, op, kind, rule, inp_name, cores):
-        self.op, self.kind, self.rule, self.inp_name, self.cores = op, kind, rule, inp_name, cores
+    op: Op
+    kind: OpKind
+    rule: TileRule
+    inp_name: str | None
+    cores: tuple[str, ...]
 
 
 def _plan(t: Tiling, w: Workload) -> list[_Step]:
@@ -226,72 +228,6 @@ def count_tasks(steps: list[_Step], layer: Layer) -> dict[str, int]:
     """Tasks per op, in closed form from the routed row counts."""
     tensors = _shapes(steps, layer)
     return {s.op.name: s.kind.count(layer, s.rule, s.op, _input(s, tensors, layer)) for s in steps}
-
-
-# ---------------------------------------------------------------- dependencies
-
-def _expand(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, value): for every i, values starts[i] .. starts[i]+lens[i]-1, owned by i."""
-    lens = np.maximum(lens, 0)
-    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-    k = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    return owner, np.repeat(np.asarray(starts, dtype=np.int64), lens) + k
-
-
-def _writers(inp: Tensor, layer: Layer) -> tuple[np.ndarray, np.ndarray]:
-    """CSR token row -> row blocks of `inp` writing it (inp writes through the routing map)."""
-    blk, rows = _expand(inp.lo, inp.hi - inp.lo)
-    tok = layer.token_of_row[rows]
-    order = np.argsort(tok, kind="stable")
-    ptr = np.zeros(layer.devices * layer.tokens + 1, dtype=np.int64)
-    np.cumsum(np.bincount(tok, minlength=len(ptr) - 1), out=ptr[1:])
-    return ptr, blk[order]
-
-
-def row_matches(cons: OpTiles, inp: Tensor, layer: Layer) -> tuple[np.ndarray, np.ndarray]:
-    """(consumer row block, producer row block) pairs whose rows overlap, sorted, unique."""
-    if not cons.read_mapped and not inp.write_mapped:
-        p0 = np.searchsorted(inp.hi, cons.lo, side="right")
-        p1 = np.searchsorted(inp.lo, cons.hi, side="left")
-        return _expand(p0, p1 - p0)
-    ri, rows = _expand(cons.lo, cons.hi - cons.lo)
-    if cons.read_mapped:
-        rows = layer.token_of_row[rows]
-    if inp.write_mapped:
-        ptr, blk = _writers(inp, layer)
-        owner, k = _expand(ptr[rows], ptr[rows + 1] - ptr[rows])
-        ri, rp = ri[owner], blk[k]
-    else:
-        rp = np.searchsorted(inp.hi, rows, side="right")
-        ok = rp < len(inp.lo)
-        ok[ok] = inp.lo[rp[ok]] <= rows[ok]
-        ri, rp = ri[ok], rp[ok]
-    key = np.unique(ri * max(1, len(inp.lo)) + rp)
-    return key // max(1, len(inp.lo)), key % max(1, len(inp.lo))
-
-
-def col_matches(cons: OpTiles, inp: Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """(consumer column block, producer column block) pairs whose columns overlap."""
-    cj, cp = [], []
-    for j, ranges in enumerate(cons.read_cols):
-        blocks = set()
-        for c0, c1 in ranges:
-            blocks.update(range(c0 // inp.col_w, (c1 - 1) // inp.col_w + 1))
-        cj += [j] * len(blocks)
-        cp += sorted(blocks)
-    return np.array(cj, dtype=np.int64), np.array(cp, dtype=np.int64)
-
-
-def dependencies(cons: OpTiles, first: int, inp: Tensor, layer: Layer):
-    """(src, dst) task ids of every edge into `cons`'s tiles (task ids from `first`)."""
-    if inp.op is None or len(inp.lo) == 0 or len(cons.lo) == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z
-    ri, rp = row_matches(cons, inp, layer)
-    cj, cp = col_matches(cons, inp)
-    src = inp.first + (rp * inp.n_col)[:, None] + cp[None, :]
-    dst = first + (ri * cons.n_col)[:, None] + cj[None, :]
-    return src.ravel(), dst.ravel()
 
 
 # ---------------------------------------------------------------- generation
