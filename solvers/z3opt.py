@@ -13,8 +13,9 @@ Model (built in the order OR-Tools samples use):
             s[t] >= head[t], e[t] + tail[t] <= C; symmetry breaking between the
             identical instances of a core type: instance k+1 is first used after
             instance k (in task order);
-  objective descend: check C <= UB - 1, take the model's makespan as the new UB, repeat
-            until unsat (optimal) or the time limit (feasible, with the lower bound).
+  objective descend: check C <= UB - step under an assumption literal; sat gives a new
+            UB (the model's makespan), unsat a proven bound and a smaller step; repeat
+            until bound = UB (optimal) or the time limit (feasible, with the bound).
 All constraints are difference constraints guarded by Booleans, which Z3's arithmetic
 handles well. The start values of the warm start are given to Z3 as initial values.
 """
@@ -72,33 +73,43 @@ def z3opt(ctx: Context, options) -> Schedule:
         return _result(best, "optimal", ub, t0, "warm start meets the lower bound")
 
     model = _Model(ctx, warm)
-    solver = model.solver
+    solver, sc = model.solver, model.scale
     solver.set("random_seed", int(options.seed))
-    solver.add(model.C <= (ub // model.scale) - 1)
+    # scaled: every optimal makespan is a multiple of the gcd (left-shifted schedules)
+    lo, hi = -(-lb // sc), ub // sc
+    solver.add(model.C <= hi)
     options.report(f"z3: {n} tasks, {len(model.pairs)} ordering pairs, start "
                    f"{ub} ns, bound {lb} ns")
-    status = "feasible"
-    while True:
+    # descend in steps of ~0.1% of the makespan (1 unit for job shops in us) so that
+    # nanosecond-grained graphs do not improve one ns per call; an unsat step is a proven
+    # bound and the step shrinks until it is 1
+    step = max(1, hi // 1000)
+    while lo < hi:
         left = options.time_limit - (time.perf_counter() - t0)
         if left <= 0:
             break
         solver.set("timeout", max(1, int(left * 1000)))
-        r = solver.check()
+        target = max(lo, hi - step)
+        probe = z3.Bool(f"probe_{target}")
+        solver.add(z3.Implies(probe, model.C <= target))
+        r = solver.check(probe)
         if r == z3.sat:
             best = model.extract(solver.model())
-            ub = best.makespan
-            options.report(f"z3: makespan {ub} ns, bound {lb} ns, "
+            hi = best.makespan // sc
+            solver.add(model.C <= hi)
+            options.report(f"z3: makespan {best.makespan} ns, bound {lo * sc} ns, "
                            f"{time.perf_counter() - t0:.1f} s")
-            if ub <= lb:
-                status = "optimal"
-                break
-            solver.add(model.C <= (ub // model.scale) - 1)
         elif r == z3.unsat:
-            status = "optimal"
-            lb = ub
-            break
+            lo = target + 1
+            step = max(1, step // 4)
+            if lo < hi:
+                options.report(f"z3: bound {lo * sc} ns, makespan {best.makespan} ns, "
+                               f"{time.perf_counter() - t0:.1f} s")
         else:
             break
+    ub = best.makespan
+    lb = max(lb, min(lo * sc, ub))
+    status = "optimal" if lb >= ub else "feasible"
     note = (f"proved optimal" if status == "optimal"
             else f"time limit: best {ub} ns, proven bound {lb} ns")
     options.report(f"z3: {note}, {time.perf_counter() - t0:.1f} s")
