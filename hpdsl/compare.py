@@ -1,0 +1,280 @@
+"""`compare`: run several schedulers on one task graph, emulate each plan, explain the difference.
+
+This is hpdsl's main job as a stage function: `TaskGraph -> Comparison`. For every
+scheduler it runs `solvers.run` (which checks the schedule), lowers the schedule to a
+plan, emulates the plan, and measures why it took as long as it did (`hpdsl.explain`).
+A scheduler that refuses the graph (a `UserError`, e.g. a plan needing more sync flags
+than the hardware has) becomes a failed run with its message; bugs still raise.
+
+    >>> from hpdsl.compare import compare, CompareOptions           # doctest: +SKIP
+    >>> c = compare(graph, machine, CompareOptions(schedulers=("serial", "heft")))  # doctest: +SKIP
+    >>> [r.scheduler for r in c.runs], c.to_dict()["results"][0]["makespan_ns"]     # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from hpdsl.errors import UserError
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+
+# Graph sizes above which a default run leaves a scheduler out (with a note). The slow
+# list rules are quadratic in the ready-set size: ~3 minutes each at 200k tasks; and at
+# that size emulating one plan takes 15-30 s, so the default keeps to serial and heft
+# (the bundled DeepSeek example then finishes in about a minute).
+BIG_GRAPH_TASKS = 20_000
+FAST = ("serial", "heft")
+SMALL_EXTRA = ("fifo", "dispatch", "cp")
+
+
+@dataclass(frozen=True, slots=True)
+class CompareOptions:
+    """`schedulers=None` picks a default list for the graph's size (see `choose`)."""
+
+    schedulers: tuple[str, ...] | None = None
+    time_limit: float = 10.0        # seconds z3 may search
+    seed: int = 0
+    max_z3_tasks: int = 400         # z3 refuses larger graphs (solvers.Options)
+    z3_default_tasks: int = 200     # z3 joins the default list up to this many tasks
+    emulate: bool = True
+    progress: Callable[[str], None] | None = None
+
+    def report(self, msg: str) -> None:
+        if self.progress is not None:
+            self.progress(msg)
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One scheduler's outcome: its schedule, plan and emulation, or why it has none."""
+
+    scheduler: str
+    schedule: object = None         # hpdsl.schedule.Schedule
+    plan: object = None             # hpdsl.plan.Plan
+    result: object = None           # hpdsl.emulator.Result
+    error: str | None = None
+    lower_seconds: float = 0.0
+    emulate_seconds: float = 0.0
+    kernels: int = 1
+    why: tuple[str, ...] = ()
+    activity: object = None         # hpdsl.explain.Activity
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def makespan(self) -> int | None:
+        """The emulated makespan (the predicted one when emulation was skipped)."""
+        if self.result is not None:
+            return int(self.result.makespan)
+        return None if self.schedule is None else int(self.schedule.makespan)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    graph: TaskGraph
+    machine: Machine
+    runs: tuple[Run, ...]
+    skipped: tuple[tuple[str, str], ...] = ()     # (scheduler, reason)
+    generate_seconds: float = 0.0
+    summary: tuple[str, ...] = field(default=())  # cross-run "why" sentences
+
+    def run(self, name: str) -> Run | None:
+        return next((r for r in self.runs if r.scheduler == name), None)
+
+    def speedup(self, r: Run) -> float | None:
+        """serial's emulated makespan over this run's; None without a valid serial run."""
+        base = self.run("serial")
+        if base is None or not base.ok or not r.ok or not r.makespan or not base.makespan:
+            return None
+        return base.makespan / r.makespan
+
+    def to_dict(self) -> dict:
+        """The `--json` object (DESIGN §7): graph facts plus one result per scheduler."""
+        g = self.graph
+        return {"target": g.name, "tasks": g.n_tasks, "edges": g.n_edges,
+                "devices": g.devices, "workers": len(self.machine.workers),
+                "generate_seconds": round(self.generate_seconds, 6),
+                "results": [result_dict(self, r) for r in self.runs],
+                "skipped": [{"scheduler": s, "reason": why} for s, why in self.skipped],
+                "why": list(self.summary)}
+
+
+def result_dict(c: Comparison, r: Run) -> dict:
+    s, res = r.schedule, r.result
+    d = {"scheduler": r.scheduler, "status": "error" if s is None else s.status,
+         "makespan_ns": r.makespan,
+         "predicted_makespan_ns": None if s is None else int(s.makespan),
+         "lower_bound_ns": None if s is None else int(s.lower_bound),
+         "solve_seconds": None if s is None else round(s.solve_seconds, 6),
+         "emulate_seconds": round(r.emulate_seconds, 6),
+         "utilization": {} if res is None else {k: float(v) for k, v in res.utilization.items()},
+         "violations": [] if res is None else [f.to_dict() for f in res.errors],
+         "warnings": [] if res is None else [f.to_dict() for f in res.warnings],
+         "error": r.error}
+    if s is not None:
+        lb = int(s.lower_bound)
+        d["gap"] = (s.makespan - lb) / lb if lb else None
+        d["notes"] = list(s.notes)
+        d["kernels"] = r.kernels
+        d["launch_ns"] = r.kernels * int(c.machine.hardware.launch)
+    if res is not None:
+        d["exposed_comm_ns"] = int(res.exposed_comm)
+        d["comm_ns"] = int(r.activity.comm_ns) if r.activity is not None else None
+        d["starved_ns"] = {k: float(v) for k, v in res.starved.items()}
+        d["idle"] = dict(r.activity.idle) if r.activity is not None else {}
+    d["speedup_vs_serial"] = c.speedup(r)
+    d["why"] = list(r.why)
+    return d
+
+
+def scheduler_names(names) -> tuple[str, ...]:
+    """Deduplicated, checked scheduler names; an unknown one is a UserError."""
+    from hpdsl.solvers import lookup
+
+    out = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not out:
+        raise UserError("--schedulers needs at least one scheduler name")
+    for n in out:
+        lookup(n)
+    return out
+
+
+def choose(graph: TaskGraph, options: CompareOptions) -> tuple[tuple[str, ...], tuple]:
+    """The schedulers to run and the ones left out with a reason.
+
+    Default: serial and heft always; the other list rules up to BIG_GRAPH_TASKS tasks;
+    z3 up to `z3_default_tasks` tasks.
+    """
+    if options.schedulers is not None:
+        return scheduler_names(options.schedulers), ()
+    n = graph.n_tasks
+    names, skipped = list(FAST), []
+    if n <= BIG_GRAPH_TASKS:
+        names += SMALL_EXTRA
+    else:
+        slow = {"fifo": "its plan takes as long to emulate as heft's, for a similar schedule",
+                "dispatch": "this list rule takes minutes", "cp": "this list rule takes minutes"}
+        skipped += [(s, f"{n:,} tasks: {slow[s]} above {BIG_GRAPH_TASKS:,} tasks "
+                        f"(ask for it with --schedulers)") for s in SMALL_EXTRA]
+    if n <= min(options.z3_default_tasks, options.max_z3_tasks):
+        names.append("z3")
+    else:
+        skipped.append(("z3", f"{n:,} tasks: more than the exact solver is run on by default "
+                              f"({options.z3_default_tasks}; ask for it with --schedulers)"))
+    return tuple(names), tuple(skipped)
+
+
+def _kernels(schedule) -> int:
+    k = getattr(schedule, "kernel", None)
+    return int(len(np.unique(k))) if k is not None and len(k) else 1
+
+
+def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptions,
+            ctx=None) -> Run:
+    """Solve, lower and emulate with one scheduler (see the module docstring)."""
+    from hpdsl.emulator import emulate
+    from hpdsl.explain import activity, why
+    from hpdsl.plan import lower
+    from hpdsl.solvers import Options
+    from hpdsl.solvers import run as solve
+
+    sopt = Options(time_limit=options.time_limit, seed=options.seed,
+                   max_z3_tasks=options.max_z3_tasks,
+                   progress=options.progress or False)
+    try:
+        s = solve(name, graph, machine, sopt, ctx)
+    except UserError as e:
+        options.report(f"{name}: no schedule: {e}")
+        return Run(name, error=str(e))
+    options.report(f"{name}: {s.status} schedule, predicted makespan "
+                   f"{s.makespan / 1000:,.1f} us, solved in {s.solve_seconds:.2f} s")
+    kernels = _kernels(s)
+    t0 = time.perf_counter()
+    try:
+        plan = lower(graph, machine, s)
+    except UserError as e:
+        options.report(f"{name}: no plan: {e}")
+        return Run(name, schedule=s, error=str(e), kernels=kernels)
+    t1 = time.perf_counter()
+    if not options.emulate:
+        return Run(name, schedule=s, plan=plan, lower_seconds=t1 - t0, kernels=kernels)
+    res = emulate(graph, machine, plan)
+    t2 = time.perf_counter()
+    options.report(f"{name}: emulated makespan {res.makespan / 1000:,.1f} us, "
+                   f"{len(res.errors)} violation(s), lowered in {t1 - t0:.2f} s, "
+                   f"emulated in {t2 - t1:.2f} s")
+    act = activity(graph, machine, res.start, res.end, s.worker, res.makespan)
+    lines = why(name, graph, machine, act, kernels=kernels, exposed_comm=res.exposed_comm,
+                starved=res.starved, prediction_error=res.prediction_error,
+                errors=len(res.errors))
+    return Run(name, schedule=s, plan=plan, result=res, lower_seconds=t1 - t0,
+               emulate_seconds=t2 - t1, kernels=kernels, why=tuple(lines), activity=act)
+
+
+def compare(graph: TaskGraph, machine: Machine, options: CompareOptions | None = None,
+            generate_seconds: float = 0.0) -> Comparison:
+    """Run every chosen scheduler on `graph` and explain how they differ."""
+    from hpdsl.solvers.context import Context
+
+    options = options or CompareOptions()
+    names, skipped = choose(graph, options)
+    for s, reason in skipped:
+        options.report(f"{s}: skipped: {reason}")
+    ctx = Context.of(graph, machine)   # shared: times and levels are computed once
+    runs = tuple(run_one(n, graph, machine, options, ctx) for n in names)
+    c = Comparison(graph, machine, runs, skipped, generate_seconds)
+    return Comparison(graph, machine, runs, skipped, generate_seconds, tuple(contrast(c)))
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{a:.0%} -> {b:.0%}"
+
+
+def contrast(c: Comparison) -> list[str]:
+    """Cross-run sentences: the best run against serial and against the lower bound."""
+    from hpdsl.explain import _ns
+
+    good = [r for r in c.runs if r.ok and r.result is not None and r.result.ok]
+    if not good:
+        return []
+    best = min(good, key=lambda r: r.makespan)   # ties: the first in run order
+    lines = []
+    base = c.run("serial")
+    if base is not None and base in good and best.makespan == base.makespan:
+        lines.append("no scheduler beats serial here: " + ", ".join(
+            r.scheduler for r in good if r.makespan == base.makespan) + " tie with it")
+    elif base is not None and base in good:
+        sp = c.speedup(best)
+        parts = []
+        dk = base.kernels - best.kernels
+        if dk > 0 and c.machine.hardware.launch:
+            parts.append(f"{dk} fewer kernel launch{'es' if dk != 1 else ''} "
+                         f"(-{_ns(dk * c.machine.hardware.launch)})")
+        ba, bb = base.activity, best.activity
+        if ba.comm_ns and bb.comm_ns:
+            parts.append("exposed communication " + _pct(base.result.exposed_comm / ba.comm_ns,
+                                                         best.result.exposed_comm / bb.comm_ns))
+        for core in c.machine.core_types:
+            if abs(ba.idle[core] - bb.idle[core]) >= 0.02:
+                parts.append(f"{core} idle {_pct(ba.idle[core], bb.idle[core])}")
+        verb = "faster" if sp >= 1 else "slower"
+        lines.append(f"{best.scheduler} vs. serial: {sp:.2f}x {verb} "
+                     f"({_ns(best.makespan)} vs. {_ns(base.makespan)})"
+                     + (": " + ", ".join(parts) if parts else ""))
+    lb = int(best.schedule.lower_bound)
+    if lb:
+        pred = int(best.schedule.makespan)
+        lines.append(f"best: {best.scheduler}, emulated {_ns(best.makespan)}; lower bound "
+                     f"{_ns(lb)} (emulated {best.makespan / lb - 1:+.0%}, predicted "
+                     f"{pred / lb - 1:+.0%}"
+                     + (", proven optimal" if best.schedule.status == "optimal" else "") + ")")
+    bad = [r.scheduler for r in c.runs if r.result is not None and not r.result.ok]
+    if bad:
+        lines.append("plans with violations (not comparable): " + ", ".join(bad))
+    return lines
