@@ -1,0 +1,179 @@
+"""`hpdsl compare` and the stage behind it: table, --json, why, scheduler choice, errors."""
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hpdsl.cli import main
+from hpdsl.compare import BIG_GRAPH_TASKS, CompareOptions, choose, compare, scheduler_names
+from hpdsl.errors import UserError
+from hpdsl.explain import activity
+from hpdsl.gantt import busy_curve
+from hpdsl.generate import generate
+from hpdsl.lang import load
+from hpdsl.machine import Machine
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = str(ROOT / "examples" / "toy.hpm")
+DIAMOND = str(ROOT / "examples" / "diamond.hpm")
+KEYS = {"scheduler", "status", "makespan_ns", "predicted_makespan_ns", "lower_bound_ns",
+        "solve_seconds", "utilization", "violations"}
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0
+    cap = capsys.readouterr()
+    return json.loads(cap.out), cap.err
+
+
+@pytest.fixture(scope="module")
+def toy():
+    g = generate(load(TOY), None, {})
+    m = Machine.of(g.hardware, g.devices)
+    return compare(g, m, CompareOptions(schedulers=("serial", "heft", "cp")))
+
+
+def test_json_on_toy_has_the_contract_fields(capsys):
+    d, err = _json(capsys, ["compare", TOY, "--schedulers", "serial,heft,fifo", "--json"])
+    assert [r["scheduler"] for r in d["results"]] == ["serial", "heft", "fifo"]
+    assert d["tasks"] == 48 and d["devices"] == 2
+    for r in d["results"]:
+        assert KEYS <= set(r)
+        assert r["violations"] == []
+        assert set(r["utilization"]) == {"MX", "VX"}
+        assert all(0.0 <= u <= 1.0 for u in r["utilization"].values())
+        assert r["predicted_makespan_ns"] >= r["lower_bound_ns"] > 0
+        assert r["makespan_ns"] > 0 and r["why"]
+    serial, heft = d["results"][0], d["results"][1]
+    assert serial["status"] == "baseline" and serial["speedup_vs_serial"] == 1.0
+    assert serial["kernels"] == 5 and heft["kernels"] == 1
+    assert heft["speedup_vs_serial"] == pytest.approx(serial["makespan_ns"] / heft["makespan_ns"])
+    # tile-level schedules beat the kernel-by-kernel baseline on the emulator
+    assert heft["makespan_ns"] < serial["makespan_ns"]
+    # one progress line per stage with its timing, on stderr
+    assert "generated tiny: 48 tasks" in err
+    assert "serial: emulated makespan" in err and "heft: baseline" not in err
+    assert "heft: heuristic schedule" in err
+
+
+def test_table_on_toy(capsys):
+    assert main(["compare", TOY, "-s", "serial,heft"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("tiny (") and "48 tasks" in lines[0]
+    head = next(l for l in lines if l.startswith("scheduler"))
+    for col in ("status", "emulated us", "predicted us", "bound us", "gap", "speedup",
+                "MX busy", "VX busy", "exposed comm", "solve s", "check"):
+        assert col in head
+    rows = [l.split() for l in lines if l.startswith(("serial ", "heft "))]
+    assert [r[0] for r in rows] == ["serial", "heft"]
+    assert rows[0][1] == "baseline" and rows[0][-1] == "ok" and rows[0][6] == "1.00x"
+    assert "why:" in out
+    assert "serial: MX idle" in out and "5 kernel launches = 25 us" in out
+    assert "heft vs. serial:" in out and "4 fewer kernel launches (-20 us)" in out
+
+
+def test_default_schedulers_on_diamond_include_z3(capsys):
+    d, _ = _json(capsys, ["compare", DIAMOND, "--json"])
+    names = [r["scheduler"] for r in d["results"]]
+    assert names == ["serial", "heft", "fifo", "dispatch", "cp", "z3"]
+    z3 = d["results"][-1]
+    assert z3["status"] == "optimal"
+    assert z3["makespan_ns"] == z3["predicted_makespan_ns"] == z3["lower_bound_ns"] == 10_000
+    assert d["skipped"] == []
+    for r in d["results"]:   # nothing beats the optimum
+        assert r["makespan_ns"] >= z3["makespan_ns"]
+
+
+def test_choose_skips_slow_schedulers_on_big_graphs():
+    big = SimpleNamespace(n_tasks=BIG_GRAPH_TASKS + 1)
+    names, skipped = choose(big, CompareOptions())
+    assert names == ("serial", "heft")
+    assert [s for s, _ in skipped] == ["fifo", "dispatch", "cp", "z3"]
+    assert all("--schedulers" in why for _, why in skipped)
+    names, skipped = choose(SimpleNamespace(n_tasks=150), CompareOptions(z3_default_tasks=100))
+    assert "z3" not in names and skipped[0][0] == "z3"
+    # asked for by name: run as asked, duplicates dropped
+    names, skipped = choose(big, CompareOptions(schedulers=("z3", "heft", "z3")))
+    assert names == ("z3", "heft") and skipped == ()
+
+
+def test_unknown_scheduler_is_a_user_error(capsys):
+    assert main(["compare", TOY, "--schedulers", "serial,hefft"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown scheduler 'hefft'" in err and "did you mean 'heft'" in err
+    assert "Traceback" not in err
+
+
+def test_empty_scheduler_list_is_a_user_error(capsys):
+    assert main(["compare", TOY, "--schedulers", " , "]) == 1
+    assert capsys.readouterr().err.strip() == "error: --schedulers needs at least one scheduler name"
+    with pytest.raises(UserError):
+        scheduler_names(())
+
+
+def test_a_scheduler_that_refuses_becomes_an_error_row(capsys):
+    d, err = _json(capsys, ["compare", TOY, "-s", "serial,z3", "--max-z3-tasks", "10", "--json"])
+    z3 = d["results"][1]
+    assert z3["status"] == "error" and z3["makespan_ns"] is None
+    assert "48 tasks, more than the 10 the exact scheduler 'z3' accepts" in z3["error"]
+    assert "z3: no schedule:" in err
+    assert main(["compare", TOY, "-s", "serial,z3", "--max-z3-tasks", "10"]) == 0
+    out = capsys.readouterr().out
+    assert any(l.startswith("z3 ") and "no schedule" in l for l in out.splitlines())
+
+
+def test_set_overrides_reach_the_graph(capsys):
+    d, _ = _json(capsys, ["compare", TOY, "-s", "heft", "--set", "devices=4", "--json"])
+    assert d["devices"] == 4 and d["workers"] == 16
+
+
+def test_comparison_value(toy):
+    assert [r.scheduler for r in toy.runs] == ["serial", "heft", "cp"]
+    assert toy.run("nope") is None
+    assert toy.speedup(toy.run("serial")) == 1.0
+    assert any(s.startswith("heft vs. serial:") for s in toy.summary)
+    assert any(s.startswith("best: heft") for s in toy.summary)
+    for r in toy.runs:
+        assert r.ok and r.result.ok and r.makespan == r.result.makespan
+        assert all(line.startswith(f"{r.scheduler}: ") for line in r.why)
+
+
+def test_idle_is_one_minus_busy_with_one_worker_per_type():
+    g = generate(load(DIAMOND), None, {})
+    m = Machine.of(g.hardware, g.devices)
+    c = compare(g, m, CompareOptions(schedulers=("serial", "heft")))
+    for r in c.runs:
+        a = r.activity
+        for core, u in r.result.utilization.items():
+            assert a.idle[core] == pytest.approx(1 - u)
+        assert a.comm_ns == 0
+
+
+def test_activity_attributes_idle_time_to_the_running_op(toy):
+    r = toy.run("serial")
+    a = r.activity
+    g = toy.graph
+    # in the serial baseline the matrix cores are idle while the vector op (act) runs
+    assert a.idle_while["MX"]["act"] > 0
+    assert "up" not in a.idle_while["MX"] and "down" not in a.idle_while["MX"]
+    for core in ("MX", "VX"):
+        assert a.idle_empty[core] + sum(a.idle_while[core].values()) >= a.idle[core] - 1e-9
+    total = sum(np.sum(r.result.end[g.op == k] - r.result.start[g.op == k]) for k in range(len(g.ops)))
+    assert total > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 300)), min_size=1, max_size=30),
+       st.integers(1, 40))
+def test_busy_curve_sums_to_the_busy_time(intervals, bins):
+    start = np.array([s for s, _ in intervals], np.float64)
+    end = start + np.array([d for _, d in intervals], np.float64)
+    edges = np.linspace(0, end.max() + 1, bins + 1)
+    b = busy_curve(start, end, edges)
+    assert b.sum() == pytest.approx((end - start).sum())
+    assert (b >= -1e-9).all()

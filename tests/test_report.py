@@ -1,0 +1,133 @@
+"""`hpdsl compare --report DIR`: the folder's contents, atomic writing, chart sampling."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import hpdsl.gantt
+from hpdsl.cli import main
+from hpdsl.compare import CompareOptions, compare
+from hpdsl.errors import UserError
+from hpdsl.gantt import MAX_ROWS, gantt, rows_shown
+from hpdsl.generate import generate
+from hpdsl.lang import load
+from hpdsl.machine import Machine
+from hpdsl.report import GRAPH_DRAW_MAX_TASKS, write_report
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = str(ROOT / "examples" / "toy.hpm")
+DIAMOND = str(ROOT / "examples" / "diamond.hpm")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def toy():
+    g = generate(load(TOY), None, {})
+    return compare(g, Machine.of(g.hardware, g.devices),
+                   CompareOptions(schedulers=("serial", "heft")))
+
+
+def test_report_folder_contents(tmp_path, capsys):
+    out = tmp_path / "rep"
+    assert main(["compare", TOY, "-s", "serial,heft", "--report", str(out)]) == 0
+    assert f"report: {out}/report.html" in capsys.readouterr().out
+    names = {p.name for p in out.iterdir()}
+    expected = {"report.html", "gantt_serial.png", "gantt_heft.png", "util_serial.png",
+                "util_heft.png", "trace_serial.json", "trace_heft.json"}
+    assert expected <= names
+    if shutil.which("dot"):
+        assert "graph.svg" in names
+        assert (out / "graph.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    for n in names:
+        if n.endswith(".png"):
+            assert (out / n).read_bytes().startswith(PNG)
+    trace = json.loads((out / "trace_heft.json").read_text())
+    execs = [e for e in trace["traceEvents"] if e["ph"] == "X"]
+    assert len(execs) == 48
+    page = (out / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    for n in expected - {"report.html"}:
+        assert f'"{n}"' in page      # every file is linked from the page
+    assert "heft vs. serial:" in page and "<table>" in page
+    # nothing left behind next to the folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+def test_failing_report_leaves_no_folder(tmp_path, toy, monkeypatch):
+    def broken(*a, **k):
+        raise RuntimeError("chart failed")
+
+    monkeypatch.setattr(hpdsl.gantt, "utilization_chart", broken)
+    with pytest.raises(RuntimeError):
+        write_report(toy, str(tmp_path / "rep"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failing_report_keeps_the_old_folder(tmp_path, toy, monkeypatch):
+    old = tmp_path / "rep"
+    old.mkdir()
+    (old / "report.html").write_text("old")
+    monkeypatch.setattr(hpdsl.gantt, "gantt", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        write_report(toy, str(old))
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+    assert (old / "report.html").read_text() == "old"
+
+
+def test_report_replaces_an_old_folder_whole(tmp_path, toy):
+    old = tmp_path / "rep"
+    old.mkdir()
+    (old / "stale.txt").write_text("from an earlier run")
+    write_report(toy, str(old), traces=False)
+    names = {p.name for p in old.iterdir()}
+    assert "stale.txt" not in names and "report.html" in names
+    assert not any(n.startswith("trace_") for n in names)
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+
+
+def test_report_path_errors(tmp_path, toy):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(UserError, match=r"cannot write the report to '.*file': it is a file, "
+                                        r"not a folder"):
+        write_report(toy, str(f))
+    with pytest.raises(UserError, match=r"cannot write the report to '.*nope/rep': folder "
+                                        r"'.*nope' does not exist"):
+        write_report(toy, str(tmp_path / "nope" / "rep"))
+
+
+def test_report_error_exits_1_without_traceback(tmp_path, capsys):
+    assert main(["compare", DIAMOND, "-s", "heft", "--report", str(tmp_path / "a" / "b")]) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+
+
+def test_big_graph_is_not_drawn(tmp_path):
+    g = generate(load(TOY), None, {"devices": "4", "tokens": "256"})
+    assert g.n_tasks > GRAPH_DRAW_MAX_TASKS
+    c = compare(g, Machine.of(g.hardware, g.devices), CompareOptions(schedulers=("heft",)))
+    write_report(c, str(tmp_path / "rep"), traces=False)
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert f"it is drawn only up to {GRAPH_DRAW_MAX_TASKS}" in page
+    assert not (tmp_path / "rep" / "graph.svg").exists()
+
+
+def test_gantt_samples_devices_on_big_machines():
+    spec = load(str(ROOT / "examples" / "deepseek_moe.hpm"))
+    hw = spec.hardware["A3"] if isinstance(spec.hardware, dict) else next(
+        h for h in spec.hardware if h.name == "A3")
+    m = Machine.of(hw, 16)
+    rows, note = rows_shown(m)
+    assert len(rows) == 72 <= MAX_ROWS
+    assert set(m.worker_device[rows].tolist()) == {0}
+    assert note == "device 0 of 16 shown (72 of 1152 workers)"
+    small = Machine.of(hw, 1)
+    assert rows_shown(small)[1] == ""
+
+
+def test_gantt_caption_counts_what_it_draws(toy):
+    r = toy.run("heft")
+    chart = gantt(toy.graph, toy.machine, r.result.start, r.result.end, r.schedule.worker, "t")
+    assert chart.png.startswith(PNG)
+    assert chart.caption == "48 of 48 tasks drawn"
