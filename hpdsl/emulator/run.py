@@ -16,6 +16,7 @@ import numpy as np
 
 from hpdsl.cost import task_times
 from hpdsl.emulator.env import BARRIER_RELEASES, SIGNAL_ARRIVES, TASK_ENDS, Environment
+from hpdsl.emulator.demand import demands
 from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.record import Record
 from hpdsl.graph import TaskGraph
@@ -44,30 +45,6 @@ def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray
     return np.where(sig, hw.sync_latency + far * link, 0).astype(np.int64)
 
 
-def _demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray):
-    """Per exec instruction: (device, HBM/L2 bytes per ns, link demands) at uncontended speed."""
-    hw = machine.hardware
-    t = plan.arg[ex]
-    d = np.maximum(dur[ex], 1).astype(np.float64)
-    nbytes = graph.bytes_in[t] + graph.bytes_out[t]
-    mem = nbytes / d
-    sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
-    if hw.memory is None and hw.cache is None:
-        mem = np.zeros_like(mem)
-    if hw.link is None:
-        sent = np.zeros_like(sent)
-    # the level the cost model charged (cost.level_bandwidth): L2 when the task's bytes fit
-    # its core's share of L2
-    count = np.array([max(1, c.count) for c in hw.cores])[machine.worker_core[plan.instruction_queue()[ex]]]
-    if hw.cache is None:
-        fits = np.zeros(len(ex), bool)
-    elif hw.memory is None:
-        fits = np.ones(len(ex), bool)
-    else:
-        fits = nbytes <= hw.cache.size / count
-    return mem, sent, fits
-
-
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
              l2: bool = True) -> Record:
     """Run `plan` and return the record of every instruction's times."""
@@ -89,7 +66,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     fluid = None
     live = cache_size = None
     if contention and n:
-        mem, sent, fits = _demands(graph, machine, plan, dur_a, ex)
+        mem, sent, fits = demands(graph, machine, plan, dur_a, ex)
         caps = []
         for _ in range(machine.devices):
             caps += [hw.memory.bandwidth / 1e9 if hw.memory else 1.0,
