@@ -23,6 +23,10 @@ from typing import Callable
 from hpdsl.errors import UserError
 
 GRAPH_DRAW_MAX_TASKS = 200
+# Above this many tasks a trace keeps only the first TRACE_DEVICES devices: a full
+# DeepSeek trace is ~80 MB per scheduler, more than Perfetto opens comfortably.
+TRACE_FULL_MAX_TASKS = 50_000
+TRACE_DEVICES = 2
 CSS = """
 body { font-family: -apple-system, Helvetica, Arial, sans-serif; margin: 2em auto;
        max-width: 1200px; color: #222; line-height: 1.4; }
@@ -135,12 +139,35 @@ def _scheduler_section(c, r, folder: Path, traces: bool) -> str:
             out.append(f'<p class="bad">{html.escape(v.severity)}: {html.escape(v.kind)}: '
                        f"{html.escape(v.message)}</p>")
         if traces and r.plan is not None:
-            from hpdsl.emulator.trace import chrome_trace
-
-            (folder / f"trace_{f}.json").write_text(chrome_trace(c.graph, c.machine, r.plan, res))
+            text, note = trace_text(c, r)
+            (folder / f"trace_{f}.json").write_text(text)
             out.append(f'<p>Trace: <a href="trace_{f}.json">trace_{f}.json</a> (open it in '
-                       f'<a href="https://ui.perfetto.dev">Perfetto</a> or chrome://tracing).</p>')
+                       f'<a href="https://ui.perfetto.dev">Perfetto</a> or chrome://tracing)'
+                       f'{html.escape(note)}.</p>')
     return "\n".join(out)
+
+
+def trace_text(c, r) -> tuple[str, str]:
+    """The Chrome trace of run `r`, sampled to a few devices on big graphs; and a note."""
+    import json
+
+    from hpdsl.emulator.trace import chrome_trace, trace_events
+
+    if c.graph.n_tasks <= TRACE_FULL_MAX_TASKS or c.machine.devices <= TRACE_DEVICES:
+        return chrome_trace(c.graph, c.machine, r.plan, r.result), ""
+    ev = [e for e in trace_events(c.graph, c.machine, r.plan, r.result)
+          if e["pid"] < TRACE_DEVICES]
+    ends = {}
+    for e in ev:
+        if e["ph"] in ("s", "f"):
+            ends.setdefault(e["id"], set()).add(e["ph"])
+    ev = [e for e in ev if e["ph"] not in ("s", "f") or len(ends[e["id"]]) == 2]
+    shown = f"devices 0-{TRACE_DEVICES - 1}" if TRACE_DEVICES > 1 else "device 0"
+    note = (f"; {shown} of {c.machine.devices} only, "
+            f"the graph has {c.graph.n_tasks:,} tasks")
+    return json.dumps({"traceEvents": ev, "displayTimeUnit": "ns",
+                       "otherData": {"makespan_ns": r.result.makespan, "scheduler": r.scheduler,
+                                     "devices_shown": TRACE_DEVICES}}), note
 
 
 def render(c, folder: Path, spec_path: str = "", traces: bool = True) -> str:

@@ -131,3 +131,20 @@ def test_gantt_caption_counts_what_it_draws(toy):
     chart = gantt(toy.graph, toy.machine, r.result.start, r.result.end, r.schedule.worker, "t")
     assert chart.png.startswith(PNG)
     assert chart.caption == "48 of 48 tasks drawn"
+
+
+def test_big_graph_traces_keep_a_few_devices(toy, monkeypatch):
+    import hpdsl.report as report
+
+    monkeypatch.setattr(report, "TRACE_FULL_MAX_TASKS", 10)
+    monkeypatch.setattr(report, "TRACE_DEVICES", 1)
+    text, note = report.trace_text(toy, toy.run("heft"))
+    ev = json.loads(text)["traceEvents"]
+    assert {e["pid"] for e in ev} == {0}
+    assert 0 < sum(e["ph"] == "X" for e in ev) < 48
+    flows = {}
+    for e in ev:
+        if e["ph"] in ("s", "f"):
+            flows.setdefault(e["id"], []).append(e["ph"])
+    assert all(sorted(v) == ["f", "s"] for v in flows.values())
+    assert note == "; device 0 of 2 only, the graph has 48 tasks"
