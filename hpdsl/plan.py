@@ -32,6 +32,7 @@ import numpy as np
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
+from hpdsl.plan_ties import tie_key
 from hpdsl.schedule import Schedule
 
 EXEC, WAIT, SIGNAL, BARRIER = 0, 1, 2, 3
@@ -125,6 +126,19 @@ def _queue_positions(worker: np.ndarray, start: np.ndarray, end: np.ndarray, n_w
     return pos
 
 
+def _has_ties(w, start, end, pos, n_workers) -> bool:
+    """Whether two tasks of one worker share both start and end (zero-time tasks at one instant)."""
+    n = len(w)
+    if n < 2:
+        return False
+    first = np.zeros(n_workers + 1, dtype=np.int64)
+    np.cumsum(np.bincount(w, minlength=n_workers), out=first[1:])
+    order = np.empty(n, np.int64)
+    order[first[w] + pos] = np.arange(n)
+    a, b = order[:-1], order[1:]
+    return bool(np.any((w[a] == w[b]) & (start[a] == start[b]) & (end[a] == end[b])))
+
+
 def _group_rank(group: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(order, 1-based rank of each element within its group when sorted by value)."""
     order = np.lexsort((value, group))
@@ -154,14 +168,12 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule) -> Plan:
     w = schedule.worker.astype(np.int64)
     kern = (np.zeros(n, dtype=np.int64) if schedule.kernel is None
             else schedule.kernel.astype(np.int64))
-    pos = _queue_positions(w, schedule.start, schedule.end, W, np.arange(n))
     src, dst = graph.edges()
     src, dst = src.astype(np.int64), dst.astype(np.int64)
-    if np.any((w[src] == w[dst]) & (pos[src] >= pos[dst])):
-        # zero-time tasks tied at one instant: break ties in dependency order
-        rank = np.empty(n, np.int64)
-        rank[graph.topological_order()] = np.arange(n)
-        pos = _queue_positions(w, schedule.start, schedule.end, W, rank)
+    pos = _queue_positions(w, schedule.start, schedule.end, W, np.arange(n))
+    if _has_ties(w, schedule.start, schedule.end, pos, W):
+        st, en = schedule.start.astype(np.int64), schedule.end.astype(np.int64)
+        pos = _queue_positions(w, st, en, W, tie_key(graph, machine, w, kern, st, en, src, dst))
     if np.any(kern[src] > kern[dst]):
         raise ValueError("schedule puts a task in an earlier kernel than its dependency")
     same = w[src] == w[dst]
