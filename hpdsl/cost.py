@@ -3,8 +3,10 @@
 Per workload task on core type C (with `count` instances per device), queue rate R:
 
     compute  = flops / R                                    (0 if the queue has no rate)
-    memory   = (bytes_in + bytes_out) / (B_level / count)   level: L2 if the task's bytes fit
-                                                            in C's share of L2, else HBM
+    memory   = max(bytes / (B_L2 / count),                  when the tile's bytes fit in C's
+                   bytes_hbm / (B_HBM / count))             share of L2 (bytes = in + out;
+                                                            bytes_hbm: its compulsory part)
+             = bytes / (B_HBM / count)                      otherwise (no reuse possible)
     transfer = bytes_sent / B_link                          sends to another device only
     time     = ceil(max(compute, memory, transfer) + overhead)
     overhead = TASK_OVERHEAD_CYCLES / clock                 (0 if the hardware has no clock)
@@ -56,7 +58,11 @@ def level_bandwidth(hw: Hardware, core: CoreType, nbytes: np.ndarray) -> np.ndar
 
 
 def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) -> np.ndarray:
-    """float ns for the workload tasks `sel` on one instance of `core` (before rounding)."""
+    """float ns for the workload tasks `sel` on one instance of `core` (before rounding).
+
+    The tile flow as planned: a tile whose bytes fit its core's share of L2 moves them at
+    its L2 share, and its compulsory part (`bytes_hbm`) also at its HBM share, in parallel.
+    """
     kind = graph.kinds[graph.kind[sel[0]]] if len(sel) else ""
     q = core.queue_for(kind)
     t = np.zeros(len(sel), dtype=np.float64)
@@ -65,6 +71,9 @@ def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) 
     nbytes = graph.bytes_in[sel] + graph.bytes_out[sel]
     bw = level_bandwidth(hw, core, nbytes)
     t = np.maximum(t, np.divide(nbytes * 1e9, bw, out=np.zeros(len(sel)), where=bw > 0))
+    if hw.cache is not None and hw.memory is not None:
+        hbm_share = hw.memory.bandwidth / max(1, core.count)
+        t = np.maximum(t, graph.bytes_hbm[sel] / hbm_share * 1e9)
     if hw.link is not None:
         remote = (graph.dst[sel] >= 0) & (graph.dst[sel] != graph.device[sel])
         t = np.maximum(t, np.where(remote, graph.bytes_sent[sel], 0.0) / hw.link.bandwidth * 1e9)

@@ -286,7 +286,7 @@ def _build(t: Tiling, w: Workload, steps: list[_Step], layer: Layer, total: int)
     tensors: dict[str, Tensor] = {}
     cols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "op", "kind", "device", "flops", "bytes_in", "bytes_out", "bytes_sent", "dst",
-        "expert", "row0", "rows", "col0", "cols")}
+        "expert", "row0", "rows", "col0", "cols", "bytes_hbm", "bytes_spill")}
     src_e, dst_e = [], []
     first = 0
     for i, s in enumerate(steps):
@@ -309,6 +309,10 @@ def _build(t: Tiling, w: Workload, steps: list[_Step], layer: Layer, total: int)
         cols["dst"].append(rep(tiles.dst))
         for k in ("flops", "bytes_in", "bytes_out", "bytes_sent"):
             cols[k].append(getattr(tiles, k))
+        # an op kind that does not say: nothing compulsory, everything off chip on a spill
+        cols["bytes_hbm"].append(np.zeros(n) if tiles.bytes_hbm is None else tiles.bytes_hbm)
+        cols["bytes_spill"].append(tiles.bytes_in + tiles.bytes_out if tiles.bytes_spill is None
+                                   else tiles.bytes_spill)
         s_, d_ = dependencies(tiles, first, inp, layer)
         src_e.append(s_)
         dst_e.append(d_)

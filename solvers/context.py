@@ -116,6 +116,28 @@ class Context:
         return np.where(ok, self.times, 0).sum(axis=1) / np.maximum(ok.sum(axis=1), 1)
 
     @cached_property
+    def link_ns(self) -> np.ndarray:
+        """int64 per task: ns a send to another device holds the links at full bandwidth."""
+        g, hw = self.graph, self.machine.hardware
+        if hw.link is None or not hw.link.bandwidth:
+            return np.zeros(self.n, np.int64)
+        remote = (g.dst >= 0) & (g.dst != g.device)
+        return np.where(remote, np.ceil(g.bytes_sent / hw.link.bandwidth * 1e9), 0).astype(np.int64)
+
+    @cached_property
+    def ratr(self) -> np.ndarray:
+        """int64 per task: a send's place in rank-aware tile reordering, else 0.
+
+        HyperParallel-MoE's RATR: every rank walks its destinations starting from a
+        different one, (i + rank) % ep, so at any moment the ranks send to distinct
+        devices and no device's link in is a hot spot. Sorting sends by
+        (dst - device) mod devices gives that order.
+        """
+        g = self.graph
+        d = max(1, self.machine.devices)
+        return np.where(g.dst >= 0, (g.dst.astype(np.int64) - g.device) % d, 0)
+
+    @cached_property
     def pred_latency(self) -> np.ndarray:
         """Latency of each pred-CSR edge when its two ends run on different workers."""
         g, hw = self.graph, self.machine.hardware

@@ -113,9 +113,15 @@ def upward_rank(ctx: Context) -> np.ndarray:
     return mean + ctx.tail(mean, lat=True)
 
 
+def rank_order(ctx: Context, rank: np.ndarray) -> np.ndarray:
+    """int64 priority (smaller first): higher rank first, ties in rank-aware send order."""
+    key = np.empty(ctx.n, np.int64)
+    key[np.lexsort((np.arange(ctx.n), ctx.ratr, -rank))] = np.arange(ctx.n)
+    return key
+
+
 def heft(ctx: Context, options) -> Schedule:
-    rank = upward_rank(ctx)
-    return list_schedule(ctx, -rank, "heft")
+    return list_schedule(ctx, rank_order(ctx, upward_rank(ctx)), "heft")
 
 
 def cp(ctx: Context, options) -> Schedule:

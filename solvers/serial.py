@@ -8,7 +8,10 @@ devices form one kernel, and because the host synchronizes them they pay the lau
 Kernels follow the ops in dependency order (ops in graph order where the data allows).
 
 Within a kernel tiles go, in topological order, to the worker that finishes them first
-among the earliest-free worker of each eligible core type (greedy).
+among the earliest-free worker of each eligible core type (greedy). The sends of a
+collective go in rank-aware order (each device starts with a different destination, as
+a well-built all-to-all does; `Context.ratr`), and the placer serializes them per link,
+so a collective kernel lasts at least its busiest link's bytes / link bandwidth.
 
 Explicit graphs have no ops: there, each *wave* of tasks is a kernel — wave 0 holds the
 tasks without predecessors, wave i+1 the tasks whose predecessors are all in waves <= i
@@ -57,8 +60,8 @@ def kernels(ctx: Context) -> np.ndarray:
 def serial(ctx: Context, options) -> Schedule:
     kernel = kernels(ctx)
     topo = np.concatenate(ctx.levels) if ctx.n else np.empty(0, np.int64)
-    # stable sort keeps the topological order within each kernel
-    order = topo[np.argsort(kernel[topo], kind="stable")]
+    # kernel first, then the rank-aware send order; stable: topological order otherwise
+    order = topo[np.lexsort((ctx.ratr[topo], kernel[topo]))]
     p = Placer(ctx)
     launch = ctx.release
     k_start, k_cur, k_end = launch, 0, launch

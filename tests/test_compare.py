@@ -136,8 +136,10 @@ def test_comparison_value(toy):
     assert [r.scheduler for r in toy.runs] == ["serial", "heft", "cp"]
     assert toy.run("nope") is None
     assert toy.speedup(toy.run("serial")) == 1.0
-    assert any(s.startswith("heft vs. serial:") for s in toy.summary)
-    assert any(s.startswith("best: heft") for s in toy.summary)
+    # which heuristic wins on the toy is not the point: the best one is named and contrasted
+    best = min((r for r in toy.runs if r.scheduler != "serial"), key=lambda r: r.makespan)
+    assert any(s.startswith(f"{best.scheduler} vs. serial:") for s in toy.summary)
+    assert any(s.startswith(f"best: {best.scheduler}") for s in toy.summary)
     for r in toy.runs:
         assert r.ok and r.result.ok and r.makespan == r.result.makespan
         assert all(line.startswith(f"{r.scheduler}: ") for line in r.why)

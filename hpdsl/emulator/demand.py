@@ -2,6 +2,13 @@
 
 The emulator's contention model (`fluid.py`) shares bandwidth between these demands; this
 module decides the demands, the way `hpdsl.cost` decides uncontended times.
+
+Memory traffic has two parts (docs/cost-model.md, "Reuse and compulsory traffic"): the
+reuse traffic a tile moves between L2 and its core, and the compulsory part that goes off
+chip. When the device's live intermediate data fits in L2 the off-chip part is
+`bytes_hbm` (weights, the layer's input); when it does not (a spill) it is `bytes_spill`
+(also the intermediate input once and the output write-back). A tile whose bytes do not
+fit its core's share of L2 at all reuses nothing and moves everything off chip.
 """
 from __future__ import annotations
 
@@ -12,25 +19,61 @@ from hpdsl.machine import Machine
 from hpdsl.plan import Plan
 
 
-def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray):
-    """Per exec instruction: (device, HBM/L2 bytes per ns, link demands) at uncontended speed."""
+def _fits(graph: TaskGraph, machine: Machine, plan: Plan, t: np.ndarray, ex: np.ndarray):
+    """Per exec instruction: does the task's tile fit its core's share of L2 (cost.level_bandwidth)."""
+    hw = machine.hardware
+    nbytes = graph.bytes_in[t] + graph.bytes_out[t]
+    count = np.array([max(1, c.count) for c in hw.cores])[machine.worker_core[plan.instruction_queue()[ex]]]
+    if hw.cache is None:
+        return np.zeros(len(ex), bool)
+    if hw.memory is None:
+        return np.ones(len(ex), bool)
+    return nbytes <= hw.cache.size / count
+
+
+def memory_demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray,
+                   ex: np.ndarray):
+    """Per exec instruction, bytes per ns at uncontended speed: (L2, HBM, HBM when spilled).
+
+    A loop that can charge two resources per task charges (L2, l2) + (HBM, hbm) while the
+    device's live data fits in L2 and (L2, l2) + (HBM, spill) when it does not.
+    """
     hw = machine.hardware
     t = plan.arg[ex]
     d = np.maximum(dur[ex], 1).astype(np.float64)
     nbytes = graph.bytes_in[t] + graph.bytes_out[t]
-    mem = nbytes / d
-    sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
     if hw.memory is None and hw.cache is None:
-        mem = np.zeros_like(mem)
+        z = np.zeros(len(ex))
+        return z, z, z
+    fits = _fits(graph, machine, plan, t, ex)
+    if hw.memory is None:
+        return nbytes / d, np.zeros(len(ex)), np.zeros(len(ex))
+    l2 = np.where(fits, nbytes, 0.0) / d
+    hbm = np.where(fits, graph.bytes_hbm[t], nbytes) / d
+    spill = np.where(fits, graph.bytes_spill[t], nbytes) / d
+    return l2, hbm, spill
+
+
+def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray):
+    """Per exec instruction: (bytes per ns on one memory level, link bytes per ns, fits).
+
+    For an interpreter that charges one memory level per task: L2 while `fits` and the
+    device's live data fits in L2, else HBM. The one rate must serve both cases, so it is
+    the off-chip (spill) rate of `memory_demands`: exact on a spill, and in L2 it leaves
+    out the reuse traffic (L2 contention between core types is then not modelled, as in
+    the cost model's per-core shares). A tile that does not fit its core's L2 share moves
+    all its bytes off chip.
+    """
+    hw = machine.hardware
+    t = plan.arg[ex]
+    d = np.maximum(dur[ex], 1).astype(np.float64)
+    sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
     if hw.link is None:
         sent = np.zeros_like(sent)
-    # the level the cost model charged (cost.level_bandwidth): L2 when the task's bytes fit
-    # its core's share of L2
-    count = np.array([max(1, c.count) for c in hw.cores])[machine.worker_core[plan.instruction_queue()[ex]]]
-    if hw.cache is None:
-        fits = np.zeros(len(ex), bool)
-    elif hw.memory is None:
-        fits = np.ones(len(ex), bool)
-    else:
-        fits = nbytes <= hw.cache.size / count
-    return mem, sent, fits
+    if hw.memory is None and hw.cache is None:
+        return np.zeros(len(ex)), sent, np.zeros(len(ex), bool)
+    l2, hbm, spill = memory_demands(graph, machine, plan, dur, ex)
+    if hw.memory is None:
+        return l2, sent, np.ones(len(ex), bool)
+    fits = _fits(graph, machine, plan, t, ex)
+    return np.where(fits, spill, hbm), sent, fits

@@ -100,7 +100,9 @@ class OpTiles:
     Per row block: lo/hi (global rows in `space`), device, expert (-1 in token space),
     row0 (first row inside its expert's or device's range), dst (-1 unless it sends).
     Per column block j: `read_cols[j]` is a tuple of (c0, c1) column ranges of the input.
-    Per tile (row-major over the grid): flops, bytes_in, bytes_out, bytes_sent.
+    Per tile (row-major over the grid): flops, bytes_in, bytes_out, bytes_sent, and the
+    off-chip parts of bytes_in + bytes_out: bytes_hbm (intermediates stay in L2) and
+    bytes_spill (they do not); see `offchip`.
     """
 
     space: str
@@ -119,6 +121,8 @@ class OpTiles:
     bytes_sent: np.ndarray
     read_mapped: bool = False      # rows are read through the routing map (dispatch)
     write_mapped: bool = False
+    bytes_hbm: np.ndarray | None = None     # None: 0 (all traffic reused in L2)
+    bytes_spill: np.ndarray | None = None   # None: bytes_in + bytes_out (no reuse)
 
     @property
     def n_col(self) -> int:
@@ -158,6 +162,24 @@ class OpKind:
 
     def __repr__(self) -> str:
         return f"OpKind({self.name!r}, capability={self.capability!r})"
+
+
+def offchip(inp: Tensor, once_in, bytes_out, weights=0.0):
+    """(bytes_hbm, bytes_spill) per tile: the compulsory off-chip traffic in both L2 states.
+
+    `once_in`: the tile's share of its input when every input byte is read from off chip
+    once (amortized over the tiles that read it again); `weights`: its share of the
+    weights, read once per expert (or device) and then reused from L2. The layer's input
+    (`inp.op is None`) lives off chip in both states; an intermediate input and the
+    output only go off chip when the live data does not fit in L2 (spill).
+
+    >>> t = Tensor.layer_input(Layer(1, 4, 8, 1, 1, 2, np.ones((1, 1), np.int64)))
+    >>> offchip(t, np.array([100.0]), np.array([10.0]), np.array([5.0]))
+    (array([105.]), array([115.]))
+    """
+    once_in = np.asarray(once_in, dtype=np.float64)
+    base = weights + (once_in if inp.op is None else 0.0 * once_in)
+    return base, base + (0.0 if inp.op is None else once_in) + bytes_out
 
 
 def ceil_div(a, b):

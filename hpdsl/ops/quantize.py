@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpdsl.ops.base import Layer, OpKind, OpTiles, Tensor, grid_count, tile_grid, tile_shape
+from hpdsl.ops.base import Layer, OpKind, OpTiles, Tensor, grid_count, offchip, tile_grid, tile_shape
 
 MAX_FLOPS_PER_ELEMENT = 2
 SCALE_FLOPS_PER_ELEMENT = 1
@@ -31,9 +31,12 @@ class Quantize(OpKind):
         reads = (((0, width),),) * n_col
         rows, cols = tile_shape(lo, hi, width, w)
         elems = rows * cols
+        # the n_col tiles of a row block all read its whole rows: off chip once
+        hbm, spill = offchip(inp, rows * width * dt / n_col, elems * dt)
         return OpTiles(inp.space, lo, hi, dev, exp, row0, np.full(len(lo), -1), width, w, reads,
                        flops=MAX_FLOPS_PER_ELEMENT * rows * width + SCALE_FLOPS_PER_ELEMENT * elems,
-                       bytes_in=rows * width * dt, bytes_out=elems * dt, bytes_sent=0 * elems)
+                       bytes_in=rows * width * dt, bytes_out=elems * dt, bytes_sent=0 * elems,
+                       bytes_hbm=hbm, bytes_spill=spill)
 
 
 KIND = Quantize()

@@ -2,14 +2,15 @@
 
 A tile of columns [c, c+w) of the output reads the input's columns [c, c+w) (gate) and
 [half + c, half + c + w) (up) of its rows. Work: FLOPS_PER_ELEMENT per output element;
-reads 2*rows*w, writes rows*w elements.
+reads 2*rows*w, writes rows*w elements. Every input element is read by exactly one tile,
+so off chip (when intermediates spill) a tile moves its whole input and output.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from hpdsl.errors import UserError
-from hpdsl.ops.base import Layer, OpKind, OpTiles, Tensor, grid_count, tile_grid, tile_shape
+from hpdsl.ops.base import Layer, OpKind, OpTiles, Tensor, grid_count, offchip, tile_grid, tile_shape
 
 # silu(g) * u = g / (1 + exp(-g)) * u: negate-and-exp, add, divide, multiply by g,
 # multiply by u. exp is counted as one operation, as vector units issue it as one
@@ -38,9 +39,11 @@ class Swiglu(OpKind):
                       for c in range(0, half, w))
         rows, cols = tile_shape(lo, hi, half, w)
         elems = rows * cols
+        hbm, spill = offchip(inp, 2 * elems * dt, elems * dt)
         return OpTiles(inp.space, lo, hi, dev, exp, row0, np.full(len(lo), -1), half, w, reads,
                        flops=FLOPS_PER_ELEMENT * elems, bytes_in=2 * elems * dt,
-                       bytes_out=elems * dt, bytes_sent=0 * elems)
+                       bytes_out=elems * dt, bytes_sent=0 * elems,
+                       bytes_hbm=hbm, bytes_spill=spill)
 
 
 KIND = Swiglu()
