@@ -125,3 +125,27 @@ def test_edge_latency(deepseek):
     assert edge_latency(g, m, up, act, aic[0], aiv[0]) == 2000
     assert edge_latency(g, m, up, act, aic[0], far[0]) == 3000
     assert edge_latency(g, m, send, up, aiv[0], aic[0]) == 3000
+
+
+def test_compulsory_traffic_is_a_floor_at_the_hbm_share():
+    """A fitting tile moves its bytes at its L2 share and its compulsory part at its HBM share."""
+    n = 3
+    g = TaskGraph.build(name="x", hardware=HW, devices=1, ops=("o",), kinds=("vector",),
+                        cores=(("V",),), op=np.zeros(n, np.int32), kind=np.zeros(n, np.int16),
+                        device=np.zeros(n), src=[], dst_edges=[],
+                        bytes_in=np.full(n, 1e6), bytes_hbm=np.array([0.0, 1e5, 5e5]))
+    t = task_times(g, Machine.of(HW))[:, 0]
+    l2, hbm = 1e6 / (4e12 / 4) * 1e9, 1e9 / (1e12 / 4)   # ns per byte at the HBM share
+    assert t.tolist() == [math.ceil(l2), math.ceil(max(l2, 1e5 * hbm)),
+                          math.ceil(max(l2, 5e5 * hbm))]
+    assert t[2] > t[1] == t[0]
+
+
+def test_worked_example_up_tile_compulsory_part(deepseek):
+    """docs/cost-model.md: the up tile's off-chip bytes, 16 devices (16 row blocks per expert)."""
+    g, m, t = deepseek
+    u = first(g, "up")
+    weights = 7168 * 256 * 2 / 16
+    assert g.bytes_hbm[u] == weights == 229376
+    assert g.bytes_spill[u] == weights + 128 * 7168 * 2 / 16 + 128 * 256 * 2 == 409600
+    assert g.bytes_hbm[u] / (1.6e12 / 24) * 1e9 < 31528 - 541   # still compute bound

@@ -1,0 +1,97 @@
+"""Emulator demands: reuse traffic in L2, compulsory traffic off chip, all of it on a spill."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hpdsl.emulator import emulate
+from hpdsl.emulator.demand import demands, memory_demands
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+from hpdsl.plan import EXEC, lower
+from hpdsl.schedule import Schedule
+from hpdsl.spec import CoreType, Hardware, Memory, Queue
+
+
+def hardware(cache=True):
+    return Hardware("H", cores=(CoreType("V", 2, (Queue("v", ("vector",), 1e12),)),),
+                    memory=Memory("HBM", 2**34, 1e12),
+                    cache=Memory("L2", 4 * 2**20, 4e12) if cache else None, sync_latency=0)
+
+
+def graph(hw, nbytes, hbm, spill):
+    n = len(nbytes)
+    return TaskGraph.build(name="x", hardware=hw, devices=1, ops=("o",), kinds=("vector",),
+                           cores=(("V",),), op=np.zeros(n, np.int32), kind=np.zeros(n, np.int16),
+                           device=np.zeros(n), src=[], dst_edges=[], bytes_in=nbytes,
+                           bytes_hbm=hbm, bytes_spill=spill)
+
+
+def planned(g, m, workers):
+    from hpdsl.cost import task_times
+    d = task_times(g, m)[:, 0]
+    w = np.array(workers, np.int32)
+    start = np.zeros(g.n_tasks, np.int64)
+    for k in range(g.n_tasks):           # back to back per worker
+        start[k] = sum(d[j] for j in range(k) if w[j] == w[k])
+    p = lower(g, m, Schedule("m", "feasible", w, start, start + d))
+    return p, np.flatnonzero(p.code == EXEC), d
+
+
+def test_memory_demands_split_reuse_from_compulsory():
+    hw = hardware()
+    # a fitting tile (1 MB <= 2 MiB share) and one too big for its share
+    g = graph(hw, np.array([1e6, 3e6]), np.array([1e5, 0.0]), np.array([3e5, 3e6]))
+    m = Machine.of(hw)
+    p, ex, _ = planned(g, m, [0, 1])
+    dur = np.zeros(len(p.code), np.int64)
+    dur[ex] = 1000
+    l2, hbm, spill = memory_demands(g, m, p, dur, ex)
+    t = p.arg[ex]
+    assert l2[t == 0] == pytest.approx(1e3) and hbm[t == 0] == pytest.approx(1e2)
+    assert spill[t == 0] == pytest.approx(3e2)
+    # the big tile reuses nothing: everything off chip, in both states
+    assert l2[t == 1] == 0 and hbm[t == 1] == spill[t == 1] == pytest.approx(3e3)
+    mem, sent, fits = demands(g, m, p, dur, ex)
+    assert fits[t == 0] and not fits[t == 1]
+    assert mem[t == 0] == pytest.approx(3e2) and mem[t == 1] == pytest.approx(3e3)
+    assert (sent == 0).all()
+
+
+def test_without_a_cache_everything_is_off_chip():
+    hw = hardware(cache=False)
+    g = graph(hw, np.array([1e6]), np.array([1e5]), np.array([3e5]))
+    m = Machine.of(hw)
+    p, ex, _ = planned(g, m, [0])
+    dur = np.full(len(p.code), 1000, np.int64)
+    mem, _, fits = demands(g, m, p, dur, ex)
+    assert not fits.any() and mem[0] == pytest.approx(1e3)
+
+
+def _spill_case(spill):
+    """A writes 8 MiB (more than the 4 MiB L2) that C reads last; B1, B2 run while it is live."""
+    hw = hardware()
+    n = 4   # A, B1, B2, C
+    g = TaskGraph.build(name="x", hardware=hw, devices=1, ops=("o",), kinds=("vector",),
+                        cores=(("V",),), op=np.zeros(n, np.int32), kind=np.zeros(n, np.int16),
+                        device=np.zeros(n), src=[0, 0, 0, 1, 2], dst_edges=[1, 2, 3, 3, 3],
+                        bytes_in=np.array([0.0, 1e6, 1e6, 0.0]),
+                        bytes_out=np.array([8 * 2**20, 0.0, 0.0, 0.0]),
+                        bytes_spill=np.array([8 * 2**20, spill, spill, 0.0]))
+    m = Machine.of(hw)
+    from hpdsl.cost import task_times
+    d = task_times(g, m)[:, 0]
+    w = np.array([0, 0, 1, 0], np.int32)
+    start = np.array([0, d[0], d[0], d[0] + d[1]])
+    p = lower(g, m, Schedule("m", "feasible", w, start, start + d))
+    r = emulate(g, m, p)
+    assert r.findings == ()
+    return (r.end - r.start)[1:3].tolist(), d[1]
+
+
+def test_a_spill_charges_the_compulsory_bytes_not_the_reuse_traffic():
+    # B: 1 MB through L2 at its 2 TB/s share = 500 ns; while A's 8 MiB are live it spills
+    got, d = _spill_case(1e5)      # 2 x 200 B/ns off chip: fits the 1000 B/ns HBM
+    assert d == 500 and got == [500, 500]
+    got, _ = _spill_case(1e6)      # 2 x 2000 B/ns: HBM is 4x oversubscribed
+    assert got == [2000, 2000]
