@@ -134,9 +134,13 @@ def why(name: str, graph: TaskGraph, machine: Machine, act: Activity, *, kernels
         lines.append("ready tasks waited beside an idle " + ", ".join(
             f"{c} {_ns(v)} ({v / act.makespan:.0%})" for c, v in waits.items())
             + " per device (ordering or barriers, not a lack of cores)")
-    if prediction_error is not None and abs(prediction_error) >= 0.05:
-        lines.append(f"emulated {prediction_error:+.0%} vs. predicted (bandwidth contention "
-                     f"and L2 hits, which the scheduler's cost model leaves out)")
+    if prediction_error is not None and prediction_error >= 0.05:
+        lines.append(f"emulated {prediction_error:+.0%} vs. predicted (bandwidth shared "
+                     f"between concurrent transfers, which the scheduler's estimate leaves out)")
+    elif prediction_error is not None and prediction_error <= -0.05:
+        lines.append(f"emulated {prediction_error:+.0%} vs. predicted (the plan runs each task "
+                     f"as soon as its waits allow, earlier than the scheduler's cautious "
+                     f"estimate; L2 hits help too)")
     if errors:
         lines.append(f"{errors} violation{'s' if errors != 1 else ''} found by the emulator: "
                      f"the plan is wrong, its times mean nothing")

@@ -92,8 +92,8 @@ def test_default_schedulers_on_diamond_include_z3(capsys):
 def test_choose_skips_slow_schedulers_on_big_graphs():
     big = SimpleNamespace(n_tasks=BIG_GRAPH_TASKS + 1)
     names, skipped = choose(big, CompareOptions())
-    assert names == ("serial", "heft")
-    assert [s for s, _ in skipped] == ["fifo", "dispatch", "cp", "z3"]
+    assert names == ("serial", "heft", "fifo")
+    assert [s for s, _ in skipped] == ["dispatch", "cp", "z3"]
     assert all("--schedulers" in why for _, why in skipped)
     names, skipped = choose(SimpleNamespace(n_tasks=150), CompareOptions(z3_default_tasks=100))
     assert "z3" not in names and skipped[0][0] == "z3"

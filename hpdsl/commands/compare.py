@@ -22,8 +22,8 @@ def add_parser(sub) -> None:
                     "bundled DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling 'fine').")
     add_target_args(p, spec_optional=True)
     p.add_argument("--schedulers", "-s", metavar="A,B,...",
-                   help="comma-separated scheduler names (default: serial,heft, plus "
-                        "fifo,dispatch,cp up to 20000 tasks and z3 up to --z3-default-tasks tasks)")
+                   help="comma-separated scheduler names (default: serial,heft,fifo, plus "
+                        "dispatch,cp up to 20000 tasks and z3 up to --z3-default-tasks tasks)")
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
                    help="seconds the z3 scheduler may search (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
