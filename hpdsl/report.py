@@ -7,7 +7,8 @@
     DIR/graph.svg            the task graph, for small graphs when Graphviz `dot` exists
 
 The folder is built next to DIR under a temporary name and renamed into place at the
-end, so a failure leaves the old DIR (or none), never half a report.
+end, so a failure leaves the old DIR (or none), never half a report. An existing DIR is
+replaced only when it is empty or holds a report.html (a report written earlier).
 """
 from __future__ import annotations
 
@@ -202,6 +203,10 @@ def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
     dest = Path(out_dir)
     if dest.exists() and not dest.is_dir():
         raise UserError(f"cannot write the report to '{out_dir}': it is a file, not a folder")
+    if dest.is_dir() and any(dest.iterdir()) and not (dest / "report.html").is_file():
+        # replacing DIR deletes it: never do that to a folder this function did not write
+        raise UserError(f"cannot write the report to '{out_dir}': the folder exists and is "
+                        f"not an hpdsl report (no report.html); choose a new folder")
     parent = dest.parent if str(dest.parent) else Path(".")
     if not parent.is_dir():
         raise UserError(f"cannot write the report to '{out_dir}': folder '{parent}' "

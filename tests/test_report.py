@@ -78,12 +78,38 @@ def test_failing_report_keeps_the_old_folder(tmp_path, toy, monkeypatch):
 def test_report_replaces_an_old_folder_whole(tmp_path, toy):
     old = tmp_path / "rep"
     old.mkdir()
+    (old / "report.html").write_text("old")
     (old / "stale.txt").write_text("from an earlier run")
     write_report(toy, str(old), traces=False)
     names = {p.name for p in old.iterdir()}
     assert "stale.txt" not in names and "report.html" in names
     assert not any(n.startswith("trace_") for n in names)
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+
+
+def test_report_never_replaces_a_folder_it_did_not_write(tmp_path, toy):
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    with pytest.raises(UserError, match=r"cannot write the report to '.*notes': the folder "
+                                        r"exists and is not an hpdsl report \(no report.html\); "
+                                        r"choose a new folder"):
+        write_report(toy, str(mine))
+    assert (mine / "thesis.tex").read_text() == "precious"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_report(toy, str(empty), traces=False)
+    assert (empty / "report.html").is_file()
+
+
+def test_graph_drawing_skipped_without_dot(tmp_path, toy, monkeypatch):
+    import hpdsl.report as report
+
+    monkeypatch.setattr(report.shutil, "which", lambda name: None)
+    write_report(toy, str(tmp_path / "rep"), traces=False)
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert "needs the <code>dot</code> program of Graphviz, which is not installed" in page
+    assert not (tmp_path / "rep" / "graph.svg").exists()
 
 
 def test_report_path_errors(tmp_path, toy):
