@@ -4,8 +4,8 @@ All run in O((tasks + edges) log workers) Python steps over plain lists, which k
 million-task graph within seconds to tens of seconds:
 
 - `heft`: upward rank (mean time over eligible core types plus cross-worker latency on
-  every edge), ready tasks strictly in rank order, placement at the earliest finish time
-  (see `placer` for the approximation);
+  every edge), ready tasks strictly in rank order (ties: data arrival, then the rank-aware
+  send order), placement at the earliest finish time (see `placer` for the approximation);
 - `dispatch`: the same rank, but non-delay: the ready task that can start first goes
   first, rank breaks ties (for job shop: the "most work remaining" dispatching rule);
 - `cp`: critical-path first, non-delay — priority is the length of the longest path
@@ -39,11 +39,14 @@ from hpdsl.solvers.placer import Placer
 
 
 def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
-                  earliest_start: bool = False) -> Schedule:
+                  earliest_start: bool = False, tie: np.ndarray | None = None) -> Schedule:
     """Schedule with a static priority `key` (smaller first; None: by data arrival).
 
     Ready tasks are taken in key order, whether or not they could start now (classic
     HEFT order; fast, but a high-priority task that must wait leaves its worker idle).
+    With `tie`, equal keys go by data arrival (known once all predecessors are placed),
+    then by `tie`, then by task id: among equals, the task whose data lands first goes
+    first, so a worker is not made to wait for a late tile while an early one is ready.
     """
     g = ctx.graph
     n = ctx.n
@@ -51,19 +54,29 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     release = ctx.release
     indeg = np.diff(g.pred_ptr).tolist()
     keys = key.tolist() if key is not None else None
-    ready = [((keys[t] if keys else release), t) for t in range(n) if indeg[t] == 0]
+    ties = tie.tolist() if tie is not None else None
+    arrival = p.arrival
+
+    def entry(t):
+        if keys is None:
+            return (max(arrival[t], release), t)
+        if ties is None:
+            return (keys[t], t)
+        return (keys[t], max(arrival[t], release), ties[t], t)
+
+    ready = [entry(t) for t in range(n) if indeg[t] == 0]
     heapq.heapify(ready)
     succ, sp = p.succ, p.succ_ptr
     done = 0
     while ready:
-        _, t = heapq.heappop(ready)
+        t = heapq.heappop(ready)[-1]
         p.place(t, release, earliest_start)
         done += 1
         for i in range(sp[t], sp[t + 1]):
             v = succ[i]
             indeg[v] -= 1
             if indeg[v] == 0:
-                heapq.heappush(ready, ((keys[v] if keys else max(p.arrival[v], release)), v))
+                heapq.heappush(ready, entry(v))
     if done != n:
         raise ValueError("task graph has a cycle")
     worker, start, end = p.arrays()
@@ -113,15 +126,10 @@ def upward_rank(ctx: Context) -> np.ndarray:
     return mean + ctx.tail(mean, lat=True)
 
 
-def rank_order(ctx: Context, rank: np.ndarray) -> np.ndarray:
-    """int64 priority (smaller first): higher rank first, ties in rank-aware send order."""
-    key = np.empty(ctx.n, np.int64)
-    key[np.lexsort((np.arange(ctx.n), ctx.ratr, -rank))] = np.arange(ctx.n)
-    return key
-
-
 def heft(ctx: Context, options) -> Schedule:
-    return list_schedule(ctx, rank_order(ctx, upward_rank(ctx)), "heft")
+    # ties in rank (symmetric experts, tiles of one expert) by data arrival, then in the
+    # rank-aware send order (Context.ratr)
+    return list_schedule(ctx, -upward_rank(ctx), "heft", tie=ctx.ratr)
 
 
 def cp(ctx: Context, options) -> Schedule:

@@ -14,11 +14,11 @@ safe (never too early) and at most one sync latency late.
 
 Links: a send to another device also needs its device's link out (injection) and the
 destination's link in (ejection) for `bytes_sent / link bandwidth` ns. Per device the
-placer keeps when each of the two is next free, and a send starts no earlier than both:
-sends are serialized per link at full bandwidth, which is what fair sharing gives in
-aggregate (k sends sharing a link each take k times as long). The send still occupies its
-worker for its cost-model time; only its start moves. Like the workers, the link
-timelines are not back-filled.
+placer keeps the busy intervals of both (`links.Timeline`), and a send starts at the
+first time both are free for that long: sends are serialized per link at full bandwidth,
+which is what fair sharing gives in aggregate (k sends sharing a link each take k times
+as long). The send still occupies its worker for its cost-model time; only its start
+moves. Unlike the workers, links are back-filled (see `links`).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import heapq
 import numpy as np
 
 from hpdsl.solvers.context import Context
+from hpdsl.solvers.links import Timeline, first_fit
 
 
 class Placer:
@@ -53,8 +54,8 @@ class Placer:
         self.free = [0] * len(ctx.machine.workers)
         self.xfer = ctx.link_ns.tolist()    # link occupancy of remote sends, else 0
         self.dst = g.dst.tolist()
-        self.link_out = [0] * max(1, ctx.machine.devices)
-        self.link_in = [0] * max(1, ctx.machine.devices)
+        self.link_out = [Timeline() for _ in range(max(1, ctx.machine.devices))]
+        self.link_in = [Timeline() for _ in range(max(1, ctx.machine.devices))]
         self.heaps: list[list[tuple[int, int]]] = []
         self.members: list[frozenset[int]] = []
         self.pools_of_worker: dict[int, list[int]] = {}
@@ -90,14 +91,13 @@ class Placer:
                 heapq.heappop(heap)
             if f_min is None or heap[0][0] < f_min:
                 f_min = heap[0][0]
-        return max(self.arrival[t], not_before, f_min, self.link_ready(t))
+        return self.link_fit(t, max(self.arrival[t], not_before, f_min))
 
-    def link_ready(self, t: int) -> int:
-        """When both links a remote send needs are free (0 for other tasks)."""
+    def link_fit(self, t: int, st: int) -> int:
+        """The first start >= st at which a remote send finds both its links free."""
         if not self.xfer[t]:
-            return 0
-        a, b = self.link_out[self.dev[t]], self.link_in[self.dst[t]]
-        return a if a > b else b
+            return st
+        return first_fit(self.link_out[self.dev[t]], self.link_in[self.dst[t]], st, self.xfer[t])
 
     def _ready_on(self, t: int, w: int, not_before: int) -> int:
         """Exact data-ready time of t on worker w (same-worker edges pay no latency)."""
@@ -116,10 +116,9 @@ class Placer:
         Chooses the candidate with the earliest finish (or earliest start when
         `earliest_start`), ties broken by the lower worker id.
         """
-        link = self.link_ready(t)
-        arr = max(self.arrival[t], not_before, link)
-        nb = not_before if not_before > link else link
+        arr = max(self.arrival[t], not_before)
         w1 = self.arrival_worker[t]
+        fit = self.link_fit
         free = self.free
         best = None
         for ci, pid in self._pools(self.kind[t], self.dev[t]):
@@ -128,19 +127,19 @@ class Placer:
             while heap[0][0] != free[heap[0][1]]:
                 heapq.heappop(heap)
             f, w = heap[0]
-            st = arr if arr > f else f
+            st = fit(t, arr if arr > f else f)
             key = (st, st + d, w) if earliest_start else (st + d, st, w)
             if best is None or key < best[0]:
                 best = (key, w, st, d)
             if w1 >= 0 and w1 != w and w1 in self.members[pid]:
-                r = self._ready_on(t, w1, nb)
-                st = r if r > free[w1] else free[w1]
+                r = self._ready_on(t, w1, not_before)
+                st = fit(t, r if r > free[w1] else free[w1])
                 key = (st, st + d, w1) if earliest_start else (st + d, st, w1)
                 if key < best[0]:
                     best = (key, w1, st, d)
             elif w1 == w and w1 >= 0:
-                r = self._ready_on(t, w1, nb)
-                st = r if r > f else f
+                r = self._ready_on(t, w1, not_before)
+                st = fit(t, r if r > f else f)
                 key = (st, st + d, w) if earliest_start else (st + d, st, w)
                 if key < best[0]:
                     best = (key, w, st, d)
@@ -148,7 +147,8 @@ class Placer:
         fin = st + d
         self.worker[t], self.start[t], self.end[t] = w, st, fin
         if self.xfer[t]:
-            self.link_out[self.dev[t]] = self.link_in[self.dst[t]] = st + self.xfer[t]
+            self.link_out[self.dev[t]].add(st, self.xfer[t])
+            self.link_in[self.dst[t]].add(st, self.xfer[t])
         if fin != free[w]:
             free[w] = fin
             for pid in self.pools_of_worker[w]:
