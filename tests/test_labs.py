@@ -73,7 +73,7 @@ def test_lab_specs_exist():
 def test_markers_are_parsed():
     cmds = commands(LABS / "lab4-synchronization.md")
     fails = [(a, t) for a, m, t in cmds if m == "fails"]
-    assert [t for _, t in fails] == ["missing-sync", "never-satisfied", "deadlock"]
+    assert [t for _, t in fails] == ["missing-sync: mul0 (task 2)", "never-satisfied", "deadlock"]
     assert fails[0][0][:2] == ["hpdsl", "emulate"]
 
 
