@@ -127,6 +127,8 @@ def result_dict(c: Comparison, r: Run) -> dict:
         d["comm_ns"] = int(r.activity.comm_ns) if r.activity is not None else None
         d["starved_ns"] = {k: float(v) for k, v in res.starved.items()}
         d["idle"] = dict(r.activity.idle) if r.activity is not None else {}
+        d["ops"] = [{"op": o.op, "first_start_ns": o.first_start, "last_end_ns": o.last_end,
+                     "busy_ns": o.busy, "tasks": o.tasks} for o in res.ops]
     d["speedup_vs_serial"] = c.speedup(r)
     d["why"] = list(r.why)
     return d

@@ -48,6 +48,8 @@ def test_json_on_toy_has_the_contract_fields(capsys):
         assert r["predicted_makespan_ns"] >= r["lower_bound_ns"] > 0
         assert r["makespan_ns"] > 0 and r["why"]
     serial, heft = d["results"][0], d["results"][1]
+    assert [o["op"] for o in serial["ops"]] == ["dispatch", "up", "act", "down", "combine"]
+    assert sum(o["tasks"] for o in heft["ops"]) == 48
     assert serial["status"] == "baseline" and serial["speedup_vs_serial"] == 1.0
     assert serial["kernels"] == 5 and heft["kernels"] == 1
     assert heft["speedup_vs_serial"] == pytest.approx(serial["makespan_ns"] / heft["makespan_ns"])
