@@ -12,7 +12,9 @@ Model (built in the order OR-Tools samples use):
             b -> s[j] >= e[i] and not b -> s[i] >= e[j]; redundant head/tail bounds
             s[t] >= head[t], e[t] + tail[t] <= C; symmetry breaking between the
             identical instances of a core type: instance k+1 is first used after
-            instance k (in task order);
+            instance k (in task order); links: two sends to other devices that share a
+            link out or a link in, and are not ordered by dependencies, hold it one
+            after the other for bytes / bandwidth each (as the placer's link timelines);
   objective descend: check C <= UB - step under an assumption literal; sat gives a new
             UB (the model's makespan), unsat a proven bound and a smaller step; repeat
             until bound = UB (optimal) or the time limit (feasible, with the bound).
@@ -133,7 +135,8 @@ class _Model:
         tail = ctx.tail(d_min)
         # everything divides by the gcd of all constants: smaller numbers, same problem
         consts = [int(v) for v in np.unique(times[times > 0])] + \
-            [int(v) for v in np.unique(lat)] + [ctx.release]
+            [int(v) for v in np.unique(lat)] + [ctx.release] + \
+            [int(v) for v in np.unique(ctx.link_ns[ctx.link_ns > 0])]
         self.scale = sc = max(1, math.gcd(*consts)) if consts else 1
         self.solver = s = z3.SolverFor("QF_LIA")
         self.C = C = z3.Int("makespan")
@@ -169,6 +172,7 @@ class _Model:
                 s.add(e <= C)
         self._precedence(lat // sc)
         self._no_overlap()
+        self._links(sc)
         self._symmetry()
         for t in range(n):
             if int(warm.start[t]) % sc == 0:   # always, as starts are sums of constants
@@ -211,7 +215,7 @@ class _Model:
 
     def _no_overlap(self) -> None:
         s, n = self.solver, self.ctx.n
-        reach = _reach(self.ctx)
+        reach = self._reach = _reach(self.ctx)
         self.pairs = []
         for i in range(n):
             for j in range(i + 1, n):
@@ -225,6 +229,22 @@ class _Model:
                 same = self._same(i, j, common)
                 s.add(z3.Or(z3.Not(same), z3.Not(b), self.start[j] - self.end[i] >= 0))
                 s.add(z3.Or(z3.Not(same), b, self.start[i] - self.end[j] >= 0))
+
+    def _links(self, sc: int) -> None:
+        """Sends sharing a device's link out or in use it one after the other."""
+        g, s = self.ctx.graph, self.solver
+        xfer = self.ctx.link_ns // sc
+        sends = np.flatnonzero(xfer > 0).tolist()
+        reach = self._reach
+        for a, i in enumerate(sends):
+            for j in sends[a + 1:]:
+                if (reach[i] >> j) & 1 or (reach[j] >> i) & 1:
+                    continue   # ordered by a path: the first ends before the second starts
+                if g.device[i] != g.device[j] and g.dst[i] != g.dst[j]:
+                    continue
+                c = z3.Bool(f"l_{i}_{j}")
+                s.add(z3.Or(z3.Not(c), self.start[j] - self.start[i] >= int(xfer[i])))
+                s.add(z3.Or(c, self.start[i] - self.start[j] >= int(xfer[j])))
 
     def _symmetry(self) -> None:
         """Instances of a class are numbered by first use in task order (value precedence)."""
