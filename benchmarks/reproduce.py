@@ -14,11 +14,16 @@ figures against the paper's.
     .venv/bin/python benchmarks/reproduce.py --devices 16 --routing balanced
     .venv/bin/python benchmarks/reproduce.py --json out.json      # also write the figures
 
+What-if runs (sensitivity, NOT the spec's figures, and labelled as such in the output):
+`--link-bw 107` sets the die's link to 107 GB/s (DeepEP-Ascend's measured EP16 per-rank
+dispatch bandwidth), `--cube-efficiency 0.6` runs matmul tiles at 60% of the cube peak.
+
 Emulating a 64-die plan takes tens of seconds to minutes; this is a benchmark, not a test.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -84,12 +89,28 @@ def figures(graph, machine, run) -> dict:
     }
 
 
-def case(spec, devices: int, routing: str, schedulers=("serial", "heft")) -> dict:
+def what_if(hw, link_bw: float | None, cube_eff: float | None):
+    """`hw` with another link bandwidth (GB/s) or a derated matmul rate (sensitivity runs)."""
+    if link_bw is not None:
+        hw = dataclasses.replace(hw, link=dataclasses.replace(hw.link, bandwidth=link_bw * 1e9))
+    if cube_eff is not None:
+        cores = tuple(dataclasses.replace(c, queues=tuple(
+            dataclasses.replace(q, rate=q.rate * cube_eff) if q.can("matmul") and q.rate else q
+            for q in c.queues)) for c in hw.cores)
+        hw = dataclasses.replace(hw, cores=cores)
+    return hw
+
+
+def case(spec, devices: int, routing: str, schedulers=("serial", "heft"),
+         link_bw: float | None = None, cube_eff: float | None = None) -> dict:
     t0 = time.perf_counter()
     g = generate(spec, "fine", {"devices": str(devices), "routing": routing})
+    if link_bw is not None or cube_eff is not None:
+        g = dataclasses.replace(g, hardware=what_if(g.hardware, link_bw, cube_eff))
     m = Machine.of(g.hardware, g.devices)
     c = compare(g, m, CompareOptions(schedulers=schedulers))
-    out = {"devices": devices, "routing": routing, "tasks": int(g.n_tasks), "runs": {}}
+    out = {"devices": devices, "routing": routing, "tasks": int(g.n_tasks), "runs": {},
+           "what_if": {"link_GBps": link_bw, "cube_efficiency": cube_eff}}
     for r in c.runs:
         if not r.ok:
             out["runs"][r.scheduler] = {"error": r.error}
@@ -104,7 +125,11 @@ def case(spec, devices: int, routing: str, schedulers=("serial", "heft")) -> dic
 
 
 def row(c: dict) -> str:
-    cells = [str(c["devices"]), c["routing"]]
+    w = c.get("what_if", {})
+    tag = "".join(f" [link {w['link_GBps']:g} GB/s]" if k == "link_GBps" and w.get(k) else
+                  f" [cube x{w['cube_efficiency']:g}]" if k == "cube_efficiency" and w.get(k) else ""
+                  for k in ("link_GBps", "cube_efficiency"))
+    cells = [str(c["devices"]), c["routing"] + tag]
     for name in ("serial", "heft"):
         r = c["runs"].get(name, {})
         if "latency_ms" not in r:
@@ -129,13 +154,17 @@ def main(argv=None) -> int:
     ap.add_argument("--routing", action="append",
                     help="routing to run (repeatable; default: balanced, zipf 1.2, grouped 8)")
     ap.add_argument("--json", metavar="FILE", help="also write all figures as JSON")
+    ap.add_argument("--link-bw", type=float, metavar="GBPS",
+                    help="what-if: link bandwidth per die in GB/s instead of the spec's")
+    ap.add_argument("--cube-efficiency", type=float, metavar="F",
+                    help="what-if: matmul queues run at F x their spec rate")
     a = ap.parse_args(argv)
     spec = load(str(SPEC))
     cases = []
     print(HEAD, flush=True)
     for routing in a.routing or ROUTINGS:
         for d in (int(x) for x in a.devices.split(",")):
-            c = case(spec, d, routing)
+            c = case(spec, d, routing, link_bw=a.link_bw, cube_eff=a.cube_efficiency)
             cases.append(c)
             print(row(c), flush=True)
     for c in cases:
