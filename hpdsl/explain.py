@@ -54,7 +54,7 @@ def activity(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.ndar
     dev = graph.device[ran].astype(np.int64)
     # one row of counters per end point: C core-type counts, O op counts, 1 send count
     k = len(ran)
-    delta = np.zeros((2 * k, C + O + 1), np.int64)
+    delta = np.zeros((2 * k, C + O + 1), np.int32)   # counts stay far below 2**31
     rows = np.arange(k)
     delta[rows, core] = 1
     delta[k + rows, core] = -1
@@ -66,7 +66,8 @@ def activity(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.ndar
     g = np.r_[dev, dev]
     order = np.lexsort((t, g))
     t, g, delta = t[order], g[order], delta[order]
-    counts = np.cumsum(delta, axis=0)[:-1] if len(t) else np.zeros((0, C + O + 1), np.int64)
+    counts = (np.cumsum(delta, axis=0, dtype=np.int32)[:-1] if len(t)
+              else np.zeros((0, C + O + 1), np.int32))
     length = (np.where(g[1:] == g[:-1], t[1:] - t[:-1], 0) if len(t) > 1
               else np.zeros(0, np.int64)).astype(np.float64)
     busy_core = counts[:, :C] > 0
