@@ -7,23 +7,25 @@ to the counter after the sync latency (plus the link latency when the data or th
 counter is on another device); a `barrier` holds every queue until all have reached
 it, then the host launches the next kernel (`launch` ns). The schedule's predicted
 times are never read. This module only records; `validate` judges.
+
+Two interpreters give the same times: `dataflow` (no clock; used when no task's
+bandwidth is shared) and `timed` (an event heap in time order, with `fluid` contention).
+Both record only when each instruction completed; when its queue reached it is the
+previous instruction's completion (or the launch), filled in here.
 """
 from __future__ import annotations
-
-import heapq
 
 import numpy as np
 
 from hpdsl.cost import task_times
-from hpdsl.emulator.env import BARRIER_RELEASES, SIGNAL_ARRIVES, TASK_ENDS, Environment
+from hpdsl.emulator.dataflow import event_latency, run_dataflow
 from hpdsl.emulator.demand import demands
 from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.record import Record
+from hpdsl.emulator.timed import LINK_IN, LINK_OUT, Live, run_timed
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
-from hpdsl.plan import EXEC, SIGNAL, WAIT, Plan
-
-HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
+from hpdsl.plan import EXEC, SIGNAL, Plan
 
 
 def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray:
@@ -46,10 +48,11 @@ def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
-             l2: bool = True) -> Record:
-    """Run `plan` and return the record of every instruction's times."""
+             l2: bool = True, engine: str = "auto") -> Record:
+    """Run `plan` and return the record of every instruction's times. `engine`: "auto",
+    or "timed" to force the event-heap interpreter (tests compare the two)."""
     hw = machine.hardware
-    n, W, E = graph.n_tasks, len(plan.queues), plan.n_events
+    n, E = graph.n_tasks, plan.n_events
     times = task_times(graph, machine)
     iq = plan.instruction_queue()
     ex = np.flatnonzero(plan.code == EXEC)
@@ -57,154 +60,66 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     dur_a[ex] = times[plan.arg[ex], machine.worker_core[iq[ex]]]
     if np.any(dur_a[ex] < 0):
         raise ValueError("plan executes a task on a queue that cannot run it; validate it first")
-    lat = signal_latency(graph, machine, plan).tolist()
+    lat_a = signal_latency(graph, machine, plan)
+    ev_lat = event_latency(plan.code, plan.arg, iq, lat_a, E)
     code, arg, cnt, dur = plan.code.tolist(), plan.arg.tolist(), plan.count.tolist(), dur_a.tolist()
     ptr = plan.ptr.tolist()
-
-    # contention: per exec instruction its resource demands, or None when it moves no data
-    flows: list = [None] * len(code)
-    fluid = None
-    live = cache_size = None
+    flows = fluid = live = None
     if contention and n:
-        mem, sent, fits = demands(graph, machine, plan, dur_a, ex)
-        caps = []
-        for _ in range(machine.devices):
-            caps += [hw.memory.bandwidth / 1e9 if hw.memory else 1.0,
-                     hw.cache.bandwidth / 1e9 if hw.cache else 1.0,
-                     hw.link.bandwidth / 1e9 if hw.link else 1.0,
-                     hw.link.bandwidth / 1e9 if hw.link else 1.0]
-        fluid = Fluid(caps)
-        tdev, tdst = graph.device.tolist(), graph.dst.tolist()
-        for i, m, s, f in zip(ex.tolist(), mem.tolist(), sent.tolist(), fits.tolist()):
-            if m > 0 or s > 0:
-                t = arg[i]
-                flows[i] = (tdev[t], m, f, (tdev[t] * 4 + LINK_OUT, s), (tdst[t] * 4 + LINK_IN, s)) \
-                    if s > 0 else (tdev[t], m, f, None, None)
-        if not l2 or hw.memory is None:
-            pass
-        elif hw.cache is not None:
-            cache_size = hw.cache.size
-            live = [0.0] * machine.devices
-            out_dev = np.where(graph.dst >= 0, graph.dst, graph.device).tolist()
-            out_bytes = np.where(graph.dst >= 0, graph.bytes_sent, graph.bytes_out).tolist()
-            consumers = np.diff(graph.succ_ptr).tolist()
-            pred_ptr, pred = graph.pred_ptr.tolist(), graph.pred.tolist()
+        flows, fluid, live = _contention(graph, machine, plan, dur_a, ex, l2)
+    if flows is None and ev_lat is not None and engine == "auto":
+        done, pc, counter, processed = run_dataflow(code, arg, cnt, dur, ev_lat.tolist(), ptr,
+                                                     E, hw.launch)
+    else:
+        done, pc, counter, processed = run_timed(
+            code, arg, cnt, dur, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
+            ptr, iq.tolist(), E, hw.launch, flows, fluid, live, l2 or hw.memory is None)
+    return _record(plan, n, hw.launch, ex, done, pc, counter, lat_a, processed)
 
-    l2_on = l2 or hw.memory is None
-    env = Environment()
-    heap = env.heap
-    push, pop = heapq.heappush, heapq.heappop
-    pc = ptr[:-1]
-    stop = ptr[1:]
-    counter = [0] * E
-    waiters: list[list[int]] = [[] for _ in range(E)]
-    start, end = [-1] * n, [-1] * n
-    reach, done = [-1] * len(code), [-1] * len(code)
-    at_barrier = [0]
-    serial = 0
-    launch = hw.launch
 
-    def advance(q: int, t: int) -> None:
-        nonlocal serial
-        i, e = pc[q], stop[q]
-        while i < e:
-            c = code[i]
-            if c == EXEC:
-                task = arg[i]
-                start[task] = reach[i] = t
-                pc[q] = i
-                f = flows[i]
-                if f is None:
-                    push(heap, (t + dur[i], TASK_ENDS, serial, q, i, -1))
-                    serial += 1
-                    return
-                dev, m, fit, lo, li = f
-                # L2 if the cost model put the task there and the live data still fits
-                if fit and (live is None or live[dev] <= cache_size) and l2_on:
-                    dem = ((dev * 4 + L2, m),) if m > 0 else ()
-                else:
-                    dem = ((dev * 4 + HBM, m),) if m > 0 else ()
-                if lo is not None:
-                    dem += (lo, li)
-                for when, j, v in fluid.add(i, t, dur[i], dem):
-                    push(heap, (when, TASK_ENDS, serial, iq_l[j], j, v))
-                    serial += 1
-                return
-            if c == WAIT:
-                if reach[i] < 0:
-                    reach[i] = t
-                if counter[arg[i]] >= cnt[i]:
-                    done[i] = t
-                    i += 1
-                    continue
-                waiters[arg[i]].append(q)
-                pc[q] = i
-                return
-            if c == SIGNAL:
-                reach[i] = done[i] = t
-                push(heap, (t + lat[i], SIGNAL_ARRIVES, serial, arg[i], i, 0))
-                serial += 1
-                i += 1
-                continue
-            reach[i] = t          # BARRIER
-            pc[q] = i
-            at_barrier[0] += 1
-            if at_barrier[0] == W:
-                push(heap, (t + launch, BARRIER_RELEASES, serial, 0, 0, 0))
-                serial += 1
-            return
-        pc[q] = e
+def _contention(graph, machine, plan, dur_a, ex, l2):
+    """(flows per instruction, Fluid, Live or None), or Nones when no task moves data."""
+    hw = machine.hardware
+    mem, sent, fits = demands(graph, machine, plan, dur_a, ex)
+    moving = (mem > 0) | (sent > 0)
+    if not np.any(moving):
+        return None, None, None
+    caps = []
+    for _ in range(machine.devices):
+        caps += [hw.memory.bandwidth / 1e9 if hw.memory else 1.0,
+                 hw.cache.bandwidth / 1e9 if hw.cache else 1.0,
+                 hw.link.bandwidth / 1e9 if hw.link else 1.0,
+                 hw.link.bandwidth / 1e9 if hw.link else 1.0]
+    flows: list = [None] * len(plan.code)
+    tdev, tdst = graph.device.tolist(), graph.dst.tolist()
+    arg = plan.arg
+    for i, m, s, f in zip(ex[moving].tolist(), mem[moving].tolist(), sent[moving].tolist(),
+                          fits[moving].tolist()):
+        t = int(arg[i])
+        flows[i] = (tdev[t], m, f, (tdev[t] * 4 + LINK_OUT, s), (tdst[t] * 4 + LINK_IN, s)) \
+            if s > 0 else (tdev[t], m, f, None, None)
+    live = None
+    if l2 and hw.memory is not None and hw.cache is not None:
+        live = Live(machine.devices, hw.cache.size,
+                    np.where(graph.dst >= 0, graph.dst, graph.device).tolist(),
+                    np.where(graph.dst >= 0, graph.bytes_sent, graph.bytes_out).tolist(),
+                    np.diff(graph.succ_ptr).tolist(), graph.pred_ptr.tolist(), graph.pred.tolist())
+    return flows, Fluid(caps), live
 
-    iq_l = iq.tolist() if fluid is not None else None
-    for q in range(W):
-        advance(q, launch)
-    processed = 0
-    while heap:
-        t, kind, _, a, b, c = pop(heap)
-        processed += 1
-        if kind == TASK_ENDS:
-            if c >= 0:
-                if fluid.ver.get(b) != c:
-                    continue       # superseded by a rate change
-                for when, j, v in fluid.remove(b, t):
-                    push(heap, (when, TASK_ENDS, serial, iq_l[j], j, v))
-                    serial += 1
-            task = arg[b]
-            end[task] = done[b] = t
-            if live is not None:
-                for p in pred[pred_ptr[task]:pred_ptr[task + 1]]:
-                    consumers[p] -= 1
-                    if consumers[p] == 0:
-                        live[out_dev[p]] -= out_bytes[p]
-                if consumers[task] > 0:
-                    live[out_dev[task]] += out_bytes[task]
-            pc[a] = b + 1
-            advance(a, t)
-        elif kind == SIGNAL_ARRIVES:
-            counter[a] += 1
-            ws = waiters[a]
-            if ws:
-                k = counter[a]
-                ready = [q for q in ws if cnt[pc[q]] <= k]
-                if ready:
-                    waiters[a] = [q for q in ws if cnt[pc[q]] > k]
-                    for q in ready:
-                        i = pc[q]
-                        done[i] = t
-                        pc[q] = i + 1
-                        advance(q, t)
-        else:
-            at_barrier[0] = 0
-            for q in range(W):
-                i = pc[q]
-                done[i] = t
-                pc[q] = i + 1
-            for q in range(W):
-                advance(q, t)
-    env.processed = processed
-    env.serial = serial
-    blocked = np.array([pc[q] if pc[q] < stop[q] else -1 for q in range(W)], dtype=np.int64)
-    return Record(start=np.array(start, np.int64), end=np.array(end, np.int64),
-                  reach=np.array(reach, np.int64), done=np.array(done, np.int64),
-                  latency=np.array(lat, np.int64), blocked=blocked,
+
+def _record(plan, n, launch, ex, done, pc, counter, lat_a, processed) -> Record:
+    """Fill in reach (the previous instruction's completion), task start/end and where
+    stuck queues stopped."""
+    done_a = np.array(done, np.int64)
+    reach = np.empty_like(done_a)
+    if len(done_a):
+        reach[1:] = done_a[:-1]
+        ptr = plan.ptr
+        reach[ptr[:-1][np.diff(ptr) > 0]] = launch
+    start, end = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+    task = plan.arg[ex]
+    start[task], end[task] = reach[ex], done_a[ex]
+    stop = plan.ptr[1:].tolist()
+    blocked = np.array([p if p < s else -1 for p, s in zip(pc, stop)], dtype=np.int64)
+    return Record(start=start, end=end, reach=reach, done=done_a, latency=lat_a, blocked=blocked,
                   counter=np.array(counter, np.int64), events_processed=processed)
