@@ -112,20 +112,19 @@ def reference(flows, caps):
 
 def run_fluid(flows, caps):
     f = Fluid(caps)
-    heap, ver, out = [], {}, [None] * len(flows)
+    heap, out = [], [None] * len(flows)
     for k, (s, w, d) in enumerate(flows):
-        heapq.heappush(heap, (s, 0, k, 0))
+        heapq.heappush(heap, (s, 0, k))
     while heap:
-        t, kind, a, b = heapq.heappop(heap)
+        t, kind, a = heapq.heappop(heap)
         if kind == 0:
-            entries = f.add(a, t, flows[a][1], flows[a][2])
+            entries = f.add(a, t, flows[a][1], f.group(tuple(r for r, _ in flows[a][2])), flows[a][2])
         else:
-            if f.gver[a] != b:
-                continue
-            i, entries = f.finish(a, t)
-            out[i] = t
-        for when, g, v in entries:
-            heapq.heappush(heap, (when, 1, g, v))
+            i, entries = f.check(a, t)
+            if i >= 0:
+                out[i] = t
+        for when, g in entries:
+            heapq.heappush(heap, (when, 1, g))
     return out
 
 

@@ -14,7 +14,8 @@ resources' scales. Each group keeps a virtual clock V (uncontended ns of progres
 member has made since the group began) and a heap of its members' finish tags (V at their
 start plus their work); a member finishes when V reaches its tag. A rate change only
 changes how fast V advances, so only the group's earliest tag needs an event on the
-global heap. This is exact for the model above; finish times are rounded up to whole ns.
+global heap, and only when it moves earlier (a later finish is found when the pending
+check comes). This is exact for the model above; finish times are rounded up to whole ns.
 """
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ import math
 
 
 class Fluid:
-    """Active flows in groups; `add`/`finish` return groups to (re)schedule as
-    (time, group, version) for the caller's heap."""
+    """Active flows in groups. `add` and `check` return (time, group) pairs for the caller's
+    heap; a pair is a *check*: at that time the group's earliest member may be done."""
 
     __slots__ = ("cap", "total", "count", "scale", "on", "gkey", "gres", "gv", "gt", "grate",
-                 "gheap", "gver", "dem")
+                 "gheap", "gdue", "gnext", "dem")
 
     def __init__(self, capacities: list[float]):
         r = len(capacities)
@@ -42,10 +43,12 @@ class Fluid:
         self.gt: list[int] = []                 # group -> time of gv
         self.grate: list[float] = []            # group -> current rate
         self.gheap: list[list] = []             # group -> heap of (tag, instruction)
-        self.gver: list[int] = []               # group -> version of its pending event
+        self.gdue: list[int] = []               # group -> when its earliest member finishes
+        self.gnext: list[int] = []              # group -> earliest pending check (-1: none)
         self.dem: dict[int, tuple] = {}         # instruction -> its demands
 
-    def _group(self, res: tuple) -> int:
+    def group(self, res: tuple) -> int:
+        """The group id of flows on resources `res` (a sorted tuple)."""
         g = self.gkey.get(res)
         if g is None:
             g = self.gkey[res] = len(self.gres)
@@ -54,36 +57,46 @@ class Fluid:
             self.gt.append(0)
             self.grate.append(1.0)
             self.gheap.append([])
-            self.gver.append(0)
+            self.gdue.append(-1)
+            self.gnext.append(-1)
         return g
 
-    def _next(self, touched, t: int) -> list[tuple[int, int, int]]:
-        """The touched groups' next finishes as (time, group, version) heap entries; the
-        new version voids any earlier entry of the group."""
-        out = []
+    def _due(self, g: int) -> int:
+        """When g's earliest member finishes at the current rate (g's clock is current)."""
+        left = self.gheap[g][0][0] - self.gv[g]
+        return self.gt[g] + max(0, math.ceil(left / self.grate[g] - 1e-9))
+
+    def _checks(self, touched, out: list) -> list:
+        """Checks for touched groups. A rate change that makes a group finish later needs
+        no new check: the pending earlier one will find the member not done and re-check."""
+        gnext, gheap, gdue = self.gnext, self.gheap, self.gdue
         for g in touched:
-            v = self.gver[g] + 1
-            self.gver[g] = v
-            h = self.gheap[g]
-            if h:
-                left = h[0][0] - self.gv[g]
-                out.append((t + max(0, math.ceil(left / self.grate[g] - 1e-9)), g, v))
+            if gheap[g]:
+                f = gdue[g] = self._due(g)
+                if gnext[g] < 0 or f < gnext[g]:
+                    gnext[g] = f
+                    out.append((f, g))
         return out
 
-    def _change(self, demands, t: int, sign: float, touched: set) -> None:
+    def _change(self, demands, t: int, sign: int, touched: set) -> None:
         """Add (sign 1) or remove (-1) demands; re-rate every group on a resource whose
         scale changes, bringing its clock to t first."""
         cap, total, scale, on, count = self.cap, self.total, self.scale, self.on, self.count
+        gt, gv, grate, gres = self.gt, self.gv, self.grate, self.gres
         for r, d in demands:
-            k = count[r] + int(sign)
+            k = count[r] + sign
             count[r] = k
             tot = total[r] = total[r] + sign * d if k else 0.0
             s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
             if s != scale[r]:
                 scale[r] = s
                 for g in on[r]:
-                    self._advance(g, t)
-                    self.grate[g] = min(scale[x] for x in self.gres[g])
+                    dt = t - gt[g]
+                    if dt:
+                        gv[g] += dt * grate[g]
+                        gt[g] = t
+                    res = gres[g]
+                    grate[g] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
                     touched.add(g)
 
     def _advance(self, g: int, t: int) -> None:
@@ -92,34 +105,43 @@ class Fluid:
             self.gv[g] += dt * self.grate[g]
             self.gt[g] = t
 
-    def add(self, i: int, t: int, work: int, demands: tuple) -> list[tuple[int, int, int]]:
-        """Start flow `i` (an exec instruction) needing `work` ns uncontended."""
-        res = tuple(r for r, _ in demands)
-        g = self._group(res)
+    def add(self, i: int, t: int, work: int, g: int, demands: tuple) -> list[tuple[int, int]]:
+        """Start flow `i` (an exec instruction) of group g needing `work` ns uncontended."""
         h = self.gheap[g]
         self._advance(g, t)
         if not h:
             self.gt[g] = t
+            res = self.gres[g]
             for r in res:
                 self.on[r].add(g)
-            self.grate[g] = min(self.scale[x] for x in res)
-        first = not h or h[0][0] > self.gv[g] + work
-        heapq.heappush(h, (self.gv[g] + work, i))
+            self.grate[g] = min(map(self.scale.__getitem__, res))
+        tag = self.gv[g] + work
+        first = not h or h[0][0] > tag
+        heapq.heappush(h, (tag, i))
         self.dem[i] = demands
         touched: set = {g} if first else set()
-        self._change(demands, t, 1.0, touched)
-        return self._next(touched, t)
+        self._change(demands, t, 1, touched)
+        return self._checks(touched, [])
 
-    def finish(self, g: int, t: int) -> tuple[int, list[tuple[int, int, int]]]:
-        """Group g's earliest member is done at t: remove it; return it and the groups to
-        reschedule."""
-        self._advance(g, t)
+    def check(self, g: int, t: int) -> tuple[int, list[tuple[int, int]]]:
+        """A check of group g at t: (its earliest member, now removed, or -1 if none is
+        done yet or the check is stale; checks to schedule)."""
+        if self.gnext[g] != t:
+            return -1, []                 # stale: an earlier check replaced it
+        self.gnext[g] = -1
         h = self.gheap[g]
+        if not h:
+            return -1, []
+        f = self.gdue[g]
+        if f > t:
+            self.gnext[g] = f
+            return -1, [(f, g)]
+        self._advance(g, t)
         _, i = heapq.heappop(h)
         touched = {g}
         if not h:
             self.gv[g] = 0.0              # an empty group restarts its clock (keeps tags small)
             for r in self.gres[g]:
                 self.on[r].discard(g)
-        self._change(self.dem.pop(i), t, -1.0, touched)
-        return i, self._next(touched, t)
+        self._change(self.dem.pop(i), t, -1, touched)
+        return i, self._checks(touched, [])

@@ -15,6 +15,8 @@ previous instruction's completion (or the launch), filled in here.
 """
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
 from hpdsl.cost import task_times
@@ -22,10 +24,12 @@ from hpdsl.emulator.dataflow import event_latency, run_dataflow
 from hpdsl.emulator.demand import demands
 from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.record import Record
-from hpdsl.emulator.timed import LINK_IN, LINK_OUT, Live, run_timed
+from hpdsl.emulator.timed import Live, run_timed
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import EXEC, SIGNAL, Plan
+
+HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
 
 
 def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray:
@@ -65,15 +69,23 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     code, arg, cnt, dur = plan.code.tolist(), plan.arg.tolist(), plan.count.tolist(), dur_a.tolist()
     ptr = plan.ptr.tolist()
     flows = fluid = live = None
-    if contention and n:
-        flows, fluid, live = _contention(graph, machine, plan, dur_a, ex, l2)
-    if flows is None and ev_lat is not None and engine == "auto":
-        done, pc, counter, processed = run_dataflow(code, arg, cnt, dur, ev_lat.tolist(), ptr,
-                                                     E, hw.launch)
-    else:
-        done, pc, counter, processed = run_timed(
-            code, arg, cnt, dur, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
-            ptr, iq.tolist(), E, hw.launch, flows, fluid, live, l2 or hw.memory is None)
+    # the run makes millions of small tuples and no reference cycles: the cyclic garbage
+    # collector would only rescan them (a third of the time with contention)
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        if contention and n:
+            flows, fluid, live = _contention(graph, machine, plan, dur_a, ex, l2)
+        if flows is None and ev_lat is not None and engine == "auto":
+            done, pc, counter, processed = run_dataflow(code, arg, cnt, dur, ev_lat.tolist(),
+                                                         ptr, E, hw.launch)
+        else:
+            done, pc, counter, processed = run_timed(
+                code, arg, cnt, dur, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
+                ptr, iq.tolist(), E, hw.launch, flows, fluid, live, l2 or hw.memory is None)
+    finally:
+        if gc_was:
+            gc.enable()
     return _record(plan, n, hw.launch, ex, done, pc, counter, lat_a, processed)
 
 
@@ -90,21 +102,34 @@ def _contention(graph, machine, plan, dur_a, ex, l2):
                  hw.cache.bandwidth / 1e9 if hw.cache else 1.0,
                  hw.link.bandwidth / 1e9 if hw.link else 1.0,
                  hw.link.bandwidth / 1e9 if hw.link else 1.0]
+    fluid = Fluid(caps)
+    # per flow its group and demands both in L2 and in HBM (where it goes is decided when
+    # it starts, by the live data)
     flows: list = [None] * len(plan.code)
-    tdev, tdst = graph.device.tolist(), graph.dst.tolist()
-    arg = plan.arg
-    for i, m, s, f in zip(ex[moving].tolist(), mem[moving].tolist(), sent[moving].tolist(),
-                          fits[moving].tolist()):
-        t = int(arg[i])
-        flows[i] = (tdev[t], m, f, (tdev[t] * 4 + LINK_OUT, s), (tdst[t] * 4 + LINK_IN, s)) \
-            if s > 0 else (tdev[t], m, f, None, None)
+    task = plan.arg[ex[moving]]
+    dev, dst = graph.device[task].tolist(), graph.dst[task].tolist()
+    group = fluid.group
+    for i, d, m, s, f, dd in zip(ex[moving].tolist(), dev, mem[moving].tolist(),
+                                 sent[moving].tolist(), fits[moving].tolist(), dst):
+        h, c = d * 4 + HBM, d * 4 + L2
+        if s <= 0:
+            hbm, cache, gh, gl = ((h, m),), ((c, m),), group((h,)), group((c,))
+        else:
+            lo, li = d * 4 + LINK_OUT, dd * 4 + LINK_IN
+            if m > 0:
+                hbm, cache = ((h, m), (lo, s), (li, s)), ((c, m), (lo, s), (li, s))
+                gh, gl = group((h, lo, li)), group((c, lo, li))
+            else:
+                hbm = cache = ((lo, s), (li, s))
+                gh = gl = group((lo, li))
+        flows[i] = (d, f, gl, cache, gh, hbm) if f else (d, f, gh, hbm, gh, hbm)
     live = None
     if l2 and hw.memory is not None and hw.cache is not None:
         live = Live(machine.devices, hw.cache.size,
                     np.where(graph.dst >= 0, graph.dst, graph.device).tolist(),
                     np.where(graph.dst >= 0, graph.bytes_sent, graph.bytes_out).tolist(),
                     np.diff(graph.succ_ptr).tolist(), graph.pred_ptr.tolist(), graph.pred.tolist())
-    return flows, Fluid(caps), live
+    return flows, fluid, live
 
 
 def _record(plan, n, launch, ex, done, pc, counter, lat_a, processed) -> Record:

@@ -17,7 +17,6 @@ import heapq
 from hpdsl.plan import EXEC, SIGNAL, WAIT
 
 ARRIVES, WAKES, TASK_ENDS, GROUP_ENDS, RELEASES = 0, 1, 2, 3, 4
-HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
 
 
 class Live:
@@ -45,7 +44,7 @@ def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
               flows=None, fluid=None, live: Live | None = None, l2_on: bool = True):
     """Run the streams; return (done per instruction, pc per queue, counter per event,
     heap events processed). `ev_lat` (list per event) enables lazy signals; `flows[i]`
-    (device, memory demand, fits L2, link-out demand, link-in demand) or None per exec
+    (device, fits L2, L2 group, its demands, HBM group, its demands) or None per exec
     instruction puts it under `fluid`'s bandwidth sharing."""
     W = len(ptr) - 1
     heap: list = []
@@ -75,16 +74,13 @@ def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
                     push(heap, (t + dur[i], TASK_ENDS, serial, q, i))
                     serial += 1
                     return
-                dev, m, fit, lo, li = f
                 # L2 if the cost model put the task there and the live data still fits
-                if fit and l2_on and (live is None or live.bytes[dev] <= live.size):
-                    dem = ((dev * 4 + L2, m),) if m > 0 else ()
+                if f[1] and l2_on and (live is None or live.bytes[f[0]] <= live.size):
+                    entries = fluid.add(i, t, dur[i], f[2], f[3])
                 else:
-                    dem = ((dev * 4 + HBM, m),) if m > 0 else ()
-                if lo is not None:
-                    dem += (lo, li)
-                for entry in fluid.add(i, t, dur[i], dem):
-                    push(heap, (entry[0], GROUP_ENDS, serial, entry[1], entry[2]))
+                    entries = fluid.add(i, t, dur[i], f[4], f[5])
+                for when, g in entries:
+                    push(heap, (when, GROUP_ENDS, serial, g, 0))
                     serial += 1
                 return
             if c == SIGNAL:
@@ -145,12 +141,12 @@ def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
         t, kind, _, a, b = pop(heap)
         processed += 1
         if kind == GROUP_ENDS:
-            if fluid.gver[a] != b:
-                continue           # superseded by a rate change
-            i, entries = fluid.finish(a, t)
-            for entry in entries:
-                push(heap, (entry[0], GROUP_ENDS, serial, entry[1], entry[2]))
+            i, entries = fluid.check(a, t)
+            for when, g in entries:
+                push(heap, (when, GROUP_ENDS, serial, g, 0))
                 serial += 1
+            if i < 0:
+                continue           # stale, or the rate fell: re-checked later
             kind, a, b = TASK_ENDS, iq[i], i
         if kind == TASK_ENDS or kind == WAKES:
             done[b] = t
