@@ -138,43 +138,50 @@ def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
         advance(q, launch)
     processed = 0
     while heap:
-        t, kind, _, a, b = pop(heap)
-        processed += 1
-        if kind == GROUP_ENDS:
-            i, entries = fluid.check(a, t)
-            for when, g in entries:
-                push(heap, (when, GROUP_ENDS, serial, g, 0))
-                serial += 1
-            if i < 0:
-                continue           # stale, or the rate fell: re-checked later
-            kind, a, b = TASK_ENDS, iq[i], i
-        if kind == TASK_ENDS or kind == WAKES:
-            done[b] = t
-            if live is not None and kind == TASK_ENDS:
-                live.task_ends(arg[b])
-            pc[a] = b + 1
-            advance(a, t)
-        elif kind == ARRIVES:
-            counter[a] += 1
-            ws = waiters[a]
-            if ws:
-                k = counter[a]
-                ready = [q for q in ws if cnt[pc[q]] <= k]
-                if ready:
-                    waiters[a] = [q for q in ws if cnt[pc[q]] > k]
-                    for q in ready:
-                        i = pc[q]
-                        done[i] = t
-                        pc[q] = i + 1
-                        advance(q, t)
-        else:
-            at_barrier = 0
-            for q in range(W):
-                i = pc[q]
-                done[i] = t
-                pc[q] = i + 1
-            for q in range(W):
-                advance(q, t)
+        # every event of one instant first, then the queues they free: a task starting at t
+        # sees the live data and bandwidth after every task that ended at t, whatever the
+        # heap order among them
+        t = heap[0][0]
+        resume = []
+        while heap and heap[0][0] == t:
+            _, kind, _, a, b = pop(heap)
+            processed += 1
+            if kind == GROUP_ENDS:
+                i, entries = fluid.check(a, t)
+                for when, g in entries:
+                    push(heap, (when, GROUP_ENDS, serial, g, 0))
+                    serial += 1
+                if i < 0:
+                    continue           # stale, or the rate fell: re-checked later
+                kind, a, b = TASK_ENDS, iq[i], i
+            if kind == TASK_ENDS or kind == WAKES:
+                done[b] = t
+                if live is not None and kind == TASK_ENDS:
+                    live.task_ends(arg[b])
+                pc[a] = b + 1
+                resume.append(a)
+            elif kind == ARRIVES:
+                counter[a] += 1
+                ws = waiters[a]
+                if ws:
+                    k = counter[a]
+                    ready = [q for q in ws if cnt[pc[q]] <= k]
+                    if ready:
+                        waiters[a] = [q for q in ws if cnt[pc[q]] > k]
+                        for q in ready:
+                            i = pc[q]
+                            done[i] = t
+                            pc[q] = i + 1
+                        resume += ready
+            else:
+                at_barrier = 0
+                for q in range(W):
+                    i = pc[q]
+                    done[i] = t
+                    pc[q] = i + 1
+                resume += range(W)
+        for q in resume:
+            advance(q, t)
     if lazy:
         counter = [len(s) for s in issued]
     return done, pc, counter, processed
