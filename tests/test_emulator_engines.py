@@ -154,3 +154,26 @@ def test_fluid_hand_example_one_group():
     # 500: A alone until 500, both at half rate until A ends at 1500, B alone until 2000
     out = run_fluid([(0, 1000, ((0, 1.0),)), (500, 1000, ((0, 1.0),))], [1.0])
     assert out == [1500, 2000]
+
+
+def test_a_task_starting_when_another_ends_sees_the_live_data_after_that_end():
+    # P's 5000-byte output is live (more than the 1000-byte L2) until its consumer Q ends
+    # at T; R starts at T on another queue: it sees Q's end, so its data is in L2 and it
+    # runs at the cost model's 250 ns, not at 1/4 speed from HBM
+    from hpdsl.graph import TaskGraph
+    hw = hardware(cores=(("A", 1), ("B", 1)), mem_bw=1e9, cache=(1000, 4e9))
+    T = 10**6 + 90
+    g = TaskGraph.build(name="g", hardware=hw, devices=1, ops=("x",), kinds=("A", "B"),
+                        cores=(("A",), ("B",)), op=[0] * 4, kind=[0, 0, 1, 1], device=[0] * 4,
+                        src=[0, 2], dst_edges=[1, 3], fixed_ns=[10**6, 90, T, -1],
+                        bytes_out=[5000.0, 0, 0, 0], bytes_in=[0, 0, 0, 1000.0])
+    m = Machine.of(hw)
+    from hpdsl.schedule import Schedule
+    s = Schedule("m", "feasible", np.array([0, 0, 1, 1], np.int32), np.array([0, 10**6, 0, T]),
+                 np.array([10**6, T, T, T + 250]))
+    r = emulate(g, m, lower(g, m, s))
+    assert r.start.tolist() == [0, 10**6, 0, T] and r.end[3] == T + 250
+    # had Q ended 1 ns later, R would have read HBM: 1000 B at 1 B/ns
+    s2 = Schedule("m", "feasible", s.worker, s.start, np.array([10**6, T + 1, T, T + 250]))
+    g2 = replace(g, fixed_ns=np.array([10**6, 91, T, -1]))
+    assert emulate(g2, m, lower(g2, m, s2)).end[3] == T + 1000
