@@ -3,9 +3,10 @@
     >>> result = emulate(graph, machine, plan)          # doctest: +SKIP
     >>> result.makespan, result.utilization, result.findings   # doctest: +SKIP
 
-Modules: `env` (clock and event heap), `run` (the queue interpreter, which records),
-`fluid` (bandwidth contention), `record`, `validate` (findings), `metrics`, `result`,
-`trace` (Chrome trace-event export). Semantics and models: docs/emulator.md.
+Modules: `run` (prepares a run and records it), `dataflow` and `timed` (the two queue
+interpreters: without and with a clock), `fluid` (bandwidth contention), `record`,
+`validate` (findings), `metrics`, `result`, `trace` (Chrome trace-event export).
+Semantics and models: docs/emulator.md.
 """
 from __future__ import annotations
 
