@@ -33,7 +33,12 @@ def plans(draw):
     g = explicit(hw, times, edges, cores, devices=devs, device=device)
     m = Machine.of(hw, devs)
     rng = np.random.default_rng(draw(st.integers(0, 1000)))
-    p = lower(g, m, list_schedule(g, m, pick=lambda t, ok, free: ok[rng.integers(len(ok))]))
+    s = list_schedule(g, m, pick=lambda t, ok, free: ok[rng.integers(len(ok))])
+    # sometimes two kernels (tasks are numbered in dependency order): barriers in every queue
+    cut = draw(st.integers(0, n))
+    if cut < n and draw(st.booleans()):
+        s = replace(s, kernel=(np.arange(n) >= cut).astype(np.int32))
+    p = lower(g, m, s)
     # break it sometimes: raise one wait's count (never satisfied, or a deadlock)
     waits = np.flatnonzero(p.code == WAIT)
     if len(waits) and draw(st.booleans()):
