@@ -13,7 +13,9 @@ class Record:
     `start`/`end` per task; per instruction `reach` (when its queue got to it: a wait's
     blocking begins) and `done` (a wait satisfied, a signal sent, an exec ended, a barrier
     released); `latency` per signal; `blocked[q]` the instruction queue q was stuck at
-    when nothing was left to happen (-1: the queue finished); `counter` per event at the end.
+    when nothing was left to happen (-1: the queue finished); `counter` per event at the end;
+    `events_processed`: heap entries handled (the dataflow interpreter, which has no heap,
+    counts queue resumptions).
     """
 
     start: np.ndarray
