@@ -79,28 +79,31 @@ def tie_key(graph, machine, w, kern, start, end, src, dst) -> np.ndarray:
     rel = kernel_release(kern, end, machine.hardware.launch)
     order = np.lexsort((np.arange(n), end, start, kern, w))
     prev_of = np.full(n, -1, np.int64)
-    prev_of[order[1:]] = order[:-1]
-    gate = np.zeros(len(size), bool)   # the group's first must be released at t
-    first_idx = np.flatnonzero(head)
-    for g, i in enumerate(first_idx.tolist()):
-        if size[g] < 2:
-            continue
-        t = int(start[zs[i]])
-        p = int(prev_of[zs[i]])
-        before = (int(end[p]) if p >= 0 and w[p] == w[zs[i]] and kern[p] == kern[zs[i]]
-                  else rel[int(kern[zs[i]])])
-        mem = zs[i:i + size[g]]
-        gate[g] = before < t and bool(np.any(r[mem] == t))
-    # dependencies among zero-time tasks of one instant
+    prev_of[order[1:]] = order[:-1]      # within the worker's kernel, checked below
+    # a group must start with a task released at t when its worker is free before t
+    heads = zs[head]
+    p = prev_of[heads]
+    pp = np.maximum(p, 0)
+    kr = np.array([rel[k] for k in kern[heads].tolist()], np.int64)
+    before = np.where((p >= 0) & (w[pp] == w[heads]) & (kern[pp] == kern[heads]), end[pp], kr)
+    released = np.bincount(gid_sorted, weights=r[zs] == start[zs], minlength=len(size)) > 0
+    gate = (size > 1) & (before < start[heads]) & released
+    # every zero-time task at those instants, and the dependencies among them, per instant
     zmask = np.zeros(n, bool)
     zmask[zero] = True
-    inst = np.isin(start, instants) & zmask
-    em = inst[src] & inst[dst] & (start[src] == start[dst])
+    inst = np.flatnonzero(np.isin(start, instants) & zmask)
+    inst = inst[np.argsort(start[inst], kind="stable")]
+    em = zmask[src] & zmask[dst] & (start[src] == start[dst])
     es, ed = src[em], dst[em]
-    for t in instants.tolist():
-        tasks = np.flatnonzero(inst & (start == t))
-        sel = start[es] == t
-        _kahn(tasks.tolist(), es[sel].tolist(), ed[sel].tolist(), group, gate, r, t, key)
+    o = np.argsort(start[es], kind="stable")
+    es, ed = es[o], ed[o]
+    t_lo = np.searchsorted(start[inst], instants)
+    t_hi = np.searchsorted(start[inst], instants, side="right")
+    e_lo = np.searchsorted(start[es], instants)
+    e_hi = np.searchsorted(start[es], instants, side="right")
+    group_l, gate_l, r_l = group.tolist(), gate.tolist(), r.tolist()
+    for t, a, b, c, d in zip(instants.tolist(), t_lo, t_hi, e_lo, e_hi):
+        _kahn(inst[a:b].tolist(), es[c:d].tolist(), ed[c:d].tolist(), group_l, gate_l, r_l, t, key)
     return key
 
 
