@@ -3,7 +3,9 @@
 A schedule assigns each task a worker (see `hpdsl.machine`) and predicted start/end times
 in integer ns. `kernel` (optional) groups tasks into host-launched kernels for baselines:
 tasks of kernel k may start only after every task of kernels < k has ended and a launch
-has been paid; plans lower it to barriers.
+has been paid; plans lower it to barriers. A barrier is a host synchronization: when the
+last queue reaches it every earlier task has ended and its data is visible, so a
+dependency across kernels needs only start >= end (the launch stands for its sync).
 """
 from __future__ import annotations
 
@@ -51,7 +53,9 @@ def check_schedule(graph: TaskGraph, machine: Machine, s: Schedule,
 
     Valid: every task on a worker of its device whose core type can run it, for exactly its
     cost-model time; no two tasks overlap on a worker; every edge u->v has
-    start[v] >= end[u] + edge latency (sync or link); kernels (if any) do not overlap.
+    start[v] >= end[u] + edge latency (sync or link), or only start[v] >= end[u] when u is
+    in an earlier kernel; kernel k (if any) starts at least `launch` after every task of
+    kernels < k has ended.
     """
     n = graph.n_tasks
     if not (len(s.worker) == len(s.start) == len(s.end) == n):
@@ -85,8 +89,12 @@ def check_schedule(graph: TaskGraph, machine: Machine, s: Schedule,
     src, dst = graph.edges()
     early = np.flatnonzero(s.start[dst] < s.end[src])
     if len(early) == 0:
-        # latencies only matter across workers; check those edges one by one
-        cross = np.flatnonzero(w[src] != w[dst])
+        # latencies only matter across workers inside one kernel (a barrier stands for
+        # the sync of edges between kernels); check those edges one by one
+        cross = w[src] != w[dst]
+        if s.kernel is not None:
+            cross &= s.kernel[src] == s.kernel[dst]
+        cross = np.flatnonzero(cross)
         slack = s.start[dst[cross]] - s.end[src[cross]]
         hw = machine.hardware
         max_lat = hw.sync_latency + (hw.link.latency if hw.link else 0)
@@ -101,6 +109,12 @@ def check_schedule(graph: TaskGraph, machine: Machine, s: Schedule,
                             f"its dependency {graph.label(u)} (ends {s.end[u]} ns) plus latency")
     if s.kernel is not None and n:
         k = s.kernel
+        launch = machine.hardware.launch
         for kk in np.unique(k)[1:]:
-            if s.start[k == kk].min() < s.end[k < kk].max():
+            first, last = s.start[k == kk].min(), s.end[k < kk].max()
+            if first < last:
                 raise ScheduleError(f"{s.scheduler}: kernel {kk} starts before kernel {kk-1} ends")
+            if first < last + launch:
+                raise ScheduleError(f"{s.scheduler}: kernel {kk} starts at {first} ns, less than "
+                                    f"the launch ({launch} ns) after the earlier kernels end "
+                                    f"({last} ns)")

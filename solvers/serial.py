@@ -13,6 +13,10 @@ collective go in rank-aware order (each device starts with a different destinati
 a well-built all-to-all does; `Context.ratr`), and the placer serializes them per link,
 so a collective kernel lasts at least its busiest link's bytes / link bandwidth.
 
+A barrier is a host synchronization: once the last queue reaches it every earlier task has
+ended and its data is visible, so a dependency across kernels pays no sync or link
+latency (the launch stands for it); dependencies inside a kernel pay theirs as usual.
+
 Explicit graphs have no ops: there, each *wave* of tasks is a kernel — wave 0 holds the
 tasks without predecessors, wave i+1 the tasks whose predecessors are all in waves <= i
 (bulk-synchronous execution, as a framework that launches whatever is ready and waits).
@@ -63,6 +67,7 @@ def serial(ctx: Context, options) -> Schedule:
     # kernel first, then the rank-aware send order; stable: topological order otherwise
     order = topo[np.lexsort((ctx.ratr[topo], kernel[topo]))]
     p = Placer(ctx)
+    _no_latency_across_kernels(ctx, p, kernel)
     launch = ctx.release
     k_start, k_cur, k_end = launch, 0, launch
     for t in order.tolist():
@@ -73,3 +78,14 @@ def serial(ctx: Context, options) -> Schedule:
         k_end = max(k_end, p.place(t, k_start))
     worker, start, end = p.arrays()
     return Schedule("serial", "baseline", worker, start, end, kernel=kernel)
+
+
+def _no_latency_across_kernels(ctx: Context, p: Placer, kernel: np.ndarray) -> None:
+    """Zero the placer's edge latencies between kernels (the barrier's launch covers them)."""
+    g = ctx.graph
+    v = np.repeat(np.arange(ctx.n), np.diff(g.pred_ptr))
+    same = kernel[g.pred] == kernel[v]
+    p.plat = np.where(same, ctx.pred_latency, 0).tolist()
+    u = np.repeat(np.arange(ctx.n), np.diff(g.succ_ptr))
+    same = kernel[u] == kernel[g.succ]
+    p.slat = np.where(same, ctx.succ_latency, 0).tolist()

@@ -224,11 +224,9 @@ def test_every_plan_is_valid_and_nothing_beats_the_optimum(text):
     assert all(KEYS <= set(r) for r in d["results"])
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a kernel barrier releases the next kernel "
-                   "after `launch` only, so with launch < sync latency a consumer in the next "
-                   "kernel starts before its producer's signal would arrive (emulator flags "
-                   "missing-sync; the serial schedule predicted the latency)")
-def test_barrier_without_launch_keeps_the_sync_latency():
+def test_barrier_with_launch_below_the_sync_latency_is_sound():
+    # a barrier is a host synchronization: t2 (after t0, next kernel) starts a launch after
+    # the barrier, with no sync latency on top; the validator and the schedule agree
     from hpdsl.lang import loads
 
     text = ("hardware R { core A count 2\n core B count 1\n sync flags 64 latency 1 us }\n"
@@ -237,3 +235,4 @@ def test_barrier_without_launch_keeps_the_sync_latency():
     g = generate(loads(text, "barrier.hpm"), None, {})
     c = compare(g, Machine.of(g.hardware, g.devices), CompareOptions(schedulers=("serial",)))
     assert c.runs[0].result.ok
+    assert c.runs[0].result.makespan == c.runs[0].schedule.makespan == 2000

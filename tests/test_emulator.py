@@ -221,6 +221,24 @@ def test_kernel_barriers_cost_a_launch():
     assert r.findings == () and r.start.tolist() == [100, 100, 210] and r.makespan == 211
 
 
+
+def test_a_dependency_across_a_barrier_needs_no_sync_latency():
+    # launch 5 < sync latency 100: b (next kernel, other queue) starts 5 ns after a ends;
+    # the barrier is a host synchronization, so that is not a missing sync
+    hw = hardware(cores=(("C", 2),), sync=100, launch=5)
+    g = explicit(hw, [10, 1], [(0, 1)], ["C", "C"])
+    m = Machine.of(hw)
+    s = Schedule("serial", "baseline", np.array([0, 1], np.int32), np.array([5, 20]),
+                 np.array([15, 21]), kernel=np.array([0, 1], np.int32))
+    p = lower(g, m, s)
+    assert p.n_events == 0 and check_plan(p, g, m) == []
+    r = emulate(g, m, p)
+    assert r.findings == () and r.start.tolist() == [5, 20]
+    # the same two tasks in one kernel without a wait: b starts before a's signal arrives
+    one = replace(p, code=p.code[p.code != 3], arg=p.arg[p.code != 3],
+                  count=p.count[p.code != 3], ptr=np.array([0, 1, 2]))
+    assert kinds(emulate(g, m, one)) == ["missing-sync"]
+
 def sends(starts, routes, bw=1e9, cores=4, devices=3, mem_bw=None, bytes_in=0.0):
     """Send tasks of 1000 bytes on separate workers; a (fixed-time) vector task before each
     delays its start. `routes[i] = (src device, dst device)`."""

@@ -49,3 +49,21 @@ def test_zero_time_task_at_another_tasks_start_is_no_overlap():
     check_schedule(g, m, sched([0, 0], [5, 5], times=(0, 10)))
     with pytest.raises(ScheduleError, match="overlap"):
         check_schedule(g, m, sched([0, 0], [7, 5], times=(0, 10)))
+
+
+def test_a_dependency_across_kernels_pays_no_sync_latency():
+    # a barrier is a host synchronization: t1 on another worker may start right at t0's end
+    # (plus the launch, 0 here), not end + sync latency
+    g, m = setup()
+    check_schedule(g, m, sched([0, 1, 2], [0, 10, 0], kernel=[0, 1, 0]))
+    with pytest.raises(ScheduleError, match="before its dependency t0"):
+        check_schedule(g, m, sched([0, 1, 2], [0, 10, 0], kernel=[0, 0, 0]))
+
+
+def test_a_kernel_starts_a_launch_after_the_earlier_kernels_end():
+    g, m = explicit("k", [("A", 2), ("B", 1)], [("A", 10, []), ("A", 5, [0]), ("B", 7, [])],
+                    sync_latency=3, launch=4)
+    check_schedule(g, m, sched([0, 1, 2], [4, 18, 4], kernel=[0, 1, 0]))
+    with pytest.raises(ScheduleError, match=r"t: kernel 1 starts at 17 ns, less than the launch "
+                                            r"\(4 ns\) after the earlier kernels end \(14 ns\)"):
+        check_schedule(g, m, sched([0, 1, 2], [4, 17, 4], kernel=[0, 1, 0]))

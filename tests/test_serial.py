@@ -1,6 +1,7 @@
 """The kernel-by-kernel baseline: kernels per op, launches and barriers between them."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from hpdsl.solvers import Options, run
 from solvers_graphs import explicit
@@ -52,3 +53,41 @@ def test_workload_graph_has_one_kernel_per_op_in_dependency_order():
     _kernel_gaps(s, g.hardware.launch)
     assert s.start.min() >= g.hardware.launch
     assert s.makespan >= run("portfolio", g, m).makespan
+
+
+def test_a_dependency_across_kernels_pays_the_launch_not_the_sync_latency():
+    # t2 (B) needs t0 (A) from the previous wave: it starts a launch after t0 ends, with
+    # no sync latency on top (the barrier is a host synchronization)
+    g, m = explicit("b", [("A", 2), ("B", 1)], [("A", 10, []), ("A", 10, []), ("B", 10, [0])],
+                    sync_latency=1000, launch=5)
+    s = run("serial", g, m)
+    assert s.start.tolist() == [5, 5, 20]
+
+
+@st.composite
+def waves(draw):
+    n = draw(st.integers(1, 12))
+    devices = draw(st.integers(1, 2))
+    tasks = [(draw(st.sampled_from(["A", "B", "A|B"])), draw(st.integers(0, 30)),
+              [u for u in range(v) if draw(st.integers(0, 2)) == 0],
+              draw(st.integers(0, devices - 1))) for v in range(n)]
+    sync, launch, link = draw(st.integers(0, 50)), draw(st.integers(0, 50)), draw(st.integers(0, 50))
+    return tasks, devices, sync, launch, link
+
+
+@settings(max_examples=60, deadline=None)
+@given(waves())
+def test_serial_plans_emulate_as_predicted_whatever_launch_and_sync_latency(case):
+    from hpdsl.emulator import EmulatorOptions, emulate
+    from hpdsl.plan import lower
+    from hpdsl.plan_check import check_plan
+
+    tasks, devices, sync, launch, link = case
+    g, m = explicit("p", [("A", 2), ("B", 1)], tasks, sync_latency=sync, launch=launch,
+                    devices=devices, link_latency=link)
+    s = run("serial", g, m)
+    p = lower(g, m, s)
+    assert check_plan(p, g, m) == []
+    r = emulate(g, m, p, EmulatorOptions(contention=False))
+    assert r.findings == ()
+    assert np.array_equal(r.start, s.start) and np.array_equal(r.end, s.end)

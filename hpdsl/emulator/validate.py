@@ -1,7 +1,8 @@
 """The validator: reads a `Record` and judges it; the interpreter never decides what is wrong.
 
 Findings: a task that started before a dependency's data was there (the plan lacks a
-sync), a deadlock (queues waiting on each other in a cycle), a wait whose count exceeds
+sync; a dependency across a barrier needs only to have ended, as the barrier is a host
+synchronization), a deadlock (queues waiting on each other in a cycle), a wait whose count exceeds
 every signal its event will ever get, more live events on a device than it has sync
 flags (or two live events sharing a flag), and tiles larger than their core's buffer.
 """
@@ -38,6 +39,20 @@ def exec_worker(plan: Plan, n: int) -> np.ndarray:
     return w
 
 
+def exec_kernel(plan: Plan, n: int) -> np.ndarray:
+    """int64 per task: the barriers before it on its queue (its kernel's ordinal)."""
+    isb = (plan.code == BARRIER).astype(np.int64)
+    if len(isb) == 0:
+        return np.zeros(n, np.int64)
+    csum = np.cumsum(isb)
+    iq = plan.instruction_queue()
+    before = csum - (csum[plan.ptr[iq]] - isb[plan.ptr[iq]])
+    ex = np.flatnonzero(plan.code == EXEC)
+    k = np.zeros(n, np.int64)
+    k[plan.arg[ex]] = before[ex]
+    return k
+
+
 def _missing_sync(graph, machine, plan, rec, limit) -> list[Finding]:
     hw = machine.hardware
     w = exec_worker(plan, graph.n_tasks)
@@ -45,7 +60,9 @@ def _missing_sync(graph, machine, plan, rec, limit) -> list[Finding]:
     if len(src) == 0:
         return []
     far = (graph.device[src] != graph.device[dst]) | (graph.dst[src] >= 0)
-    lat = np.where(w[src] == w[dst], 0,
+    # no latency on one queue, nor across a barrier (all earlier data is visible after it)
+    k = exec_kernel(plan, graph.n_tasks)
+    lat = np.where((w[src] == w[dst]) | (k[src] != k[dst]), 0,
                    hw.sync_latency + far * (hw.link.latency if hw.link else 0))
     ran = (rec.end[src] >= 0) & (rec.start[dst] >= 0)
     early = np.flatnonzero(ran & (rec.start[dst] < rec.end[src] + lat))
