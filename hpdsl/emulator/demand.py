@@ -8,7 +8,9 @@ reuse traffic a tile moves between L2 and its core, and the compulsory part that
 chip. When the device's live intermediate data fits in L2 the off-chip part is
 `bytes_hbm` (weights, the layer's input); when it does not (a spill) it is `bytes_spill`
 (also the intermediate input once and the output write-back). A tile whose bytes do not
-fit its core's share of L2 at all reuses nothing and moves everything off chip.
+fit its core's share of L2 at all reuses nothing and moves everything off chip. A task
+charges both parts at once, the reuse traffic to its device's L2 and the compulsory part
+to its HBM, so AIC and AIV tiles streaming together contend for L2 as well as for HBM.
 """
 from __future__ import annotations
 
@@ -35,8 +37,8 @@ def memory_demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarr
                    ex: np.ndarray):
     """Per exec instruction, bytes per ns at uncontended speed: (L2, HBM, HBM when spilled).
 
-    A loop that can charge two resources per task charges (L2, l2) + (HBM, hbm) while the
-    device's live data fits in L2 and (L2, l2) + (HBM, spill) when it does not.
+    The emulator charges (L2, l2) + (HBM, hbm) while the device's live data fits in L2
+    and (L2, l2) + (HBM, spill) when it does not.
     """
     hw = machine.hardware
     t = plan.arg[ex]
@@ -55,14 +57,13 @@ def memory_demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarr
 
 
 def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray):
-    """Per exec instruction: (bytes per ns on one memory level, link bytes per ns, fits).
+    """Per exec instruction, bytes per ns at uncontended speed: (L2, HBM while the device's
+    live data fits in L2, HBM when it has spilled, link).
 
-    For an interpreter that charges one memory level per task: L2 while `fits` and the
-    device's live data fits in L2, else HBM. The one rate must serve both cases, so it is
-    the off-chip (spill) rate of `memory_demands`: exact on a spill, and in L2 it leaves
-    out the reuse traffic (L2 contention between core types is then not modelled, as in
-    the cost model's per-core shares). A tile that does not fit its core's L2 share moves
-    all its bytes off chip.
+    A task demands its L2 rate and one of the two off-chip rates at once (which one is
+    decided when it starts, from the live data), plus, for a send to another device, its
+    link rate on the sender's injection and the receiver's ejection. A tile that does not
+    fit its core's L2 share has no L2 rate and the same off-chip rate in both states.
     """
     hw = machine.hardware
     t = plan.arg[ex]
@@ -70,10 +71,5 @@ def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex:
     sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
     if hw.link is None:
         sent = np.zeros_like(sent)
-    if hw.memory is None and hw.cache is None:
-        return np.zeros(len(ex)), sent, np.zeros(len(ex), bool)
     l2, hbm, spill = memory_demands(graph, machine, plan, dur, ex)
-    if hw.memory is None:
-        return l2, sent, np.ones(len(ex), bool)
-    fits = _fits(graph, machine, plan, t, ex)
-    return np.where(fits, spill, hbm), sent, fits
+    return l2, hbm, spill, sent

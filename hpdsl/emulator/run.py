@@ -92,8 +92,8 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
 def _contention(graph, machine, plan, dur_a, ex, l2):
     """(flows per instruction, Fluid, Live or None), or Nones when no task moves data."""
     hw = machine.hardware
-    mem, sent, fits = demands(graph, machine, plan, dur_a, ex)
-    moving = (mem > 0) | (sent > 0)
+    l2r, hbm, spill, sent = demands(graph, machine, plan, dur_a, ex)
+    moving = (l2r > 0) | (hbm > 0) | (spill > 0) | (sent > 0)
     if not np.any(moving):
         return None, None, None
     caps = []
@@ -103,26 +103,28 @@ def _contention(graph, machine, plan, dur_a, ex, l2):
                  hw.link.bandwidth / 1e9 if hw.link else 1.0,
                  hw.link.bandwidth / 1e9 if hw.link else 1.0]
     fluid = Fluid(caps)
-    # per flow its group and demands both in L2 and in HBM (where it goes is decided when
-    # it starts, by the live data)
+    # per flow its group and demands in both L2 states (which one applies is decided when
+    # it starts, by the live data); a resource is in a group only where the demand is > 0,
+    # or a task would be slowed by a resource it does not use
     flows: list = [None] * len(plan.code)
     task = plan.arg[ex[moving]]
     dev, dst = graph.device[task].tolist(), graph.dst[task].tolist()
     group = fluid.group
-    for i, d, m, s, f, dd in zip(ex[moving].tolist(), dev, mem[moving].tolist(),
-                                 sent[moving].tolist(), fits[moving].tolist(), dst):
-        h, c = d * 4 + HBM, d * 4 + L2
-        if s <= 0:
-            hbm, cache, gh, gl = ((h, m),), ((c, m),), group((h,)), group((c,))
-        else:
-            lo, li = d * 4 + LINK_OUT, dd * 4 + LINK_IN
-            if m > 0:
-                hbm, cache = ((h, m), (lo, s), (li, s)), ((c, m), (lo, s), (li, s))
-                gh, gl = group((h, lo, li)), group((c, lo, li))
-            else:
-                hbm = cache = ((lo, s), (li, s))
-                gh = gl = group((lo, li))
-        flows[i] = (d, f, gl, cache, gh, hbm) if f else (d, f, gh, hbm, gh, hbm)
+    memo: dict = {}
+    for i, d, c, h, sp, s, dd in zip(ex[moving].tolist(), dev, l2r[moving].tolist(),
+                                     hbm[moving].tolist(), spill[moving].tolist(),
+                                     sent[moving].tolist(), dst):
+        base = ((d * 4 + L2, c),) if c > 0 else ()
+        link = ((d * 4 + LINK_OUT, s), (dd * 4 + LINK_IN, s)) if s > 0 else ()
+        fit = base + ((d * 4 + HBM, h),) + link if h > 0 else base + link
+        out = base + ((d * 4 + HBM, sp),) + link if sp > 0 else base + link
+        gf = memo.get(k := tuple(r for r, _ in fit))
+        if gf is None:
+            gf = memo[k] = group(k) if k else None
+        go = memo.get(k := tuple(r for r, _ in out))
+        if go is None:
+            go = memo[k] = group(k) if k else None
+        flows[i] = (d, gf, fit, go, out)
     live = None
     if l2 and hw.memory is not None and hw.cache is not None:
         live = Live(machine.devices, hw.cache.size,

@@ -44,7 +44,8 @@ def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
               flows=None, fluid=None, live: Live | None = None, l2_on: bool = True):
     """Run the streams; return (done per instruction, pc per queue, counter per event,
     heap events processed). `ev_lat` (list per event) enables lazy signals; `flows[i]`
-    (device, fits L2, L2 group, its demands, HBM group, its demands) or None per exec
+    (device, group and demands while the live data fits in L2, group and demands when it
+    has spilled; a group is None where that state moves no data) or None per exec
     instruction puts it under `fluid`'s bandwidth sharing."""
     W = len(ptr) - 1
     heap: list = []
@@ -70,15 +71,18 @@ def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
             if c == EXEC:
                 pc[q] = i
                 f = flows[i]
-                if f is None:
+                if f is not None:
+                    # off chip at the compulsory rate while the live data fits in L2, else
+                    # at the spill rate (the reuse traffic stays on L2 either way)
+                    if l2_on and (live is None or live.bytes[f[0]] <= live.size):
+                        g, dm = f[1], f[2]
+                    else:
+                        g, dm = f[3], f[4]
+                if f is None or g is None:
                     push(heap, (t + dur[i], TASK_ENDS, serial, q, i))
                     serial += 1
                     return
-                # L2 if the cost model put the task there and the live data still fits
-                if f[1] and l2_on and (live is None or live.bytes[f[0]] <= live.size):
-                    entries = fluid.add(i, t, dur[i], f[2], f[3])
-                else:
-                    entries = fluid.add(i, t, dur[i], f[4], f[5])
+                entries = fluid.add(i, t, dur[i], g, dm)
                 for when, g in entries:
                     push(heap, (when, GROUP_ENDS, serial, g, 0))
                     serial += 1
