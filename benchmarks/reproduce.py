@@ -16,7 +16,9 @@ figures against the paper's.
 
 What-if runs (sensitivity, NOT the spec's figures, and labelled as such in the output):
 `--link-bw 107` sets the die's link to 107 GB/s (DeepEP-Ascend's measured EP16 per-rank
-dispatch bandwidth), `--cube-efficiency 0.6` runs matmul tiles at 60% of the cube peak.
+dispatch bandwidth), `--cube-efficiency 0.6` runs matmul tiles at 60% of the cube peak,
+`--l2-bw 8.7` gives L2 8.7 TB/s (the A3's estimated read and write rates added, as if
+reads and writes did not share one path).
 
 Emulating a 64-die plan takes tens of seconds to minutes; this is a benchmark, not a test.
 """
@@ -34,6 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hpdsl.commands.common import write_atomic     # noqa: E402
 from hpdsl.compare import CompareOptions, compare   # noqa: E402
 from hpdsl.generate import generate                 # noqa: E402
 from hpdsl.lang import load                         # noqa: E402
@@ -89,8 +92,11 @@ def figures(graph, machine, run) -> dict:
     }
 
 
-def what_if(hw, link_bw: float | None, cube_eff: float | None):
-    """`hw` with another link bandwidth (GB/s) or a derated matmul rate (sensitivity runs)."""
+def what_if(hw, link_bw: float | None, cube_eff: float | None, l2_bw: float | None = None):
+    """`hw` with another link bandwidth (GB/s), a derated matmul rate or another L2
+    bandwidth (TB/s) (sensitivity runs)."""
+    if l2_bw is not None:
+        hw = dataclasses.replace(hw, cache=dataclasses.replace(hw.cache, bandwidth=l2_bw * 1e12))
     if link_bw is not None:
         hw = dataclasses.replace(hw, link=dataclasses.replace(hw.link, bandwidth=link_bw * 1e9))
     if cube_eff is not None:
@@ -102,15 +108,16 @@ def what_if(hw, link_bw: float | None, cube_eff: float | None):
 
 
 def case(spec, devices: int, routing: str, schedulers=("serial", "heft"),
-         link_bw: float | None = None, cube_eff: float | None = None) -> dict:
+         link_bw: float | None = None, cube_eff: float | None = None,
+         l2_bw: float | None = None) -> dict:
     t0 = time.perf_counter()
     g = generate(spec, "fine", {"devices": str(devices), "routing": routing})
-    if link_bw is not None or cube_eff is not None:
-        g = dataclasses.replace(g, hardware=what_if(g.hardware, link_bw, cube_eff))
+    if link_bw is not None or cube_eff is not None or l2_bw is not None:
+        g = dataclasses.replace(g, hardware=what_if(g.hardware, link_bw, cube_eff, l2_bw))
     m = Machine.of(g.hardware, g.devices)
     c = compare(g, m, CompareOptions(schedulers=schedulers))
     out = {"devices": devices, "routing": routing, "tasks": int(g.n_tasks), "runs": {},
-           "what_if": {"link_GBps": link_bw, "cube_efficiency": cube_eff}}
+           "what_if": {"link_GBps": link_bw, "cube_efficiency": cube_eff, "l2_TBps": l2_bw}}
     for r in c.runs:
         if not r.ok:
             out["runs"][r.scheduler] = {"error": r.error}
@@ -127,8 +134,9 @@ def case(spec, devices: int, routing: str, schedulers=("serial", "heft"),
 def row(c: dict) -> str:
     w = c.get("what_if", {})
     tag = "".join(f" [link {w['link_GBps']:g} GB/s]" if k == "link_GBps" and w.get(k) else
-                  f" [cube x{w['cube_efficiency']:g}]" if k == "cube_efficiency" and w.get(k) else ""
-                  for k in ("link_GBps", "cube_efficiency"))
+                  f" [cube x{w['cube_efficiency']:g}]" if k == "cube_efficiency" and w.get(k) else
+                  f" [L2 {w['l2_TBps']:g} TB/s]" if k == "l2_TBps" and w.get(k) else ""
+                  for k in ("link_GBps", "cube_efficiency", "l2_TBps"))
     cells = [str(c["devices"]), c["routing"] + tag]
     for name in ("serial", "heft"):
         r = c["runs"].get(name, {})
@@ -138,7 +146,7 @@ def row(c: dict) -> str:
         cells += [f"{r['latency_ms']:.2f}", f"{r['predicted_ms']:.2f}",
                   f"{r['cube_mac_utilization']:.0%}", f"{r['a2a_share']:.0%}",
                   f"{r['a2a_exposed_fraction']:.0%}", f"{r['vector_only_share']:.1%}"]
-    cells.append(f"{c.get('speedup', float('nan')):.2f}x")
+    cells.append(f"{c['speedup']:.2f}x" if "speedup" in c else "-")
     return "| " + " | ".join(cells) + " |"
 
 
@@ -158,13 +166,16 @@ def main(argv=None) -> int:
                     help="what-if: link bandwidth per die in GB/s instead of the spec's")
     ap.add_argument("--cube-efficiency", type=float, metavar="F",
                     help="what-if: matmul queues run at F x their spec rate")
+    ap.add_argument("--l2-bw", type=float, metavar="TBPS",
+                    help="what-if: L2 bandwidth per die in TB/s instead of the spec's")
     a = ap.parse_args(argv)
     spec = load(str(SPEC))
     cases = []
     print(HEAD, flush=True)
     for routing in a.routing or ROUTINGS:
         for d in (int(x) for x in a.devices.split(",")):
-            c = case(spec, d, routing, link_bw=a.link_bw, cube_eff=a.cube_efficiency)
+            c = case(spec, d, routing, link_bw=a.link_bw, cube_eff=a.cube_efficiency,
+                     l2_bw=a.l2_bw)
             cases.append(c)
             print(row(c), flush=True)
     for c in cases:
@@ -172,9 +183,12 @@ def main(argv=None) -> int:
               f"predicted speedup {c.get('predicted_speedup', float('nan')):.2f}x; "
               f"prediction error serial {c['runs']['serial'].get('prediction_error', 0):+.1%}, "
               f"heft {c['runs']['heft'].get('prediction_error', 0):+.1%}", file=sys.stderr)
+        for name, r in c["runs"].items():
+            if "error" in r:
+                print(f"  {name}: no plan: {r['error']}", file=sys.stderr)
     if a.json:
-        Path(a.json).write_text(json.dumps({"spec": "examples/deepseek_moe.hpm", "tiling": "fine",
-                                            "cases": cases}, indent=1))
+        write_atomic(a.json, json.dumps({"spec": "examples/deepseek_moe.hpm", "tiling": "fine",
+                                         "cases": cases}, indent=1))
     return 0
 
 
