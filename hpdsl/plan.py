@@ -25,7 +25,7 @@ a 0.8M-task plan costs tens of bytes per instruction; JSON is built only on dema
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,7 +64,9 @@ class Plan:
     Instruction i: `code[i]` (EXEC/WAIT/SIGNAL/BARRIER), `arg[i]` (task, event or kernel),
     `count[i]` (a wait's count; for a signal, its position among its event's signals).
     Queue q holds instructions `ptr[q]:ptr[q+1]`. Event e is a counter living on device
-    `event_device[e]` in sync flag `event_flag[e]`.
+    `event_device[e]` in sync flag `event_flag[e]`; events sharing a flag count on it in
+    turn, e from `event_base[e]` (a wait for count c on e waits for the flag to reach
+    base + c; see `hpdsl.plan_flags`). Counts in `count` are the event's own.
     """
 
     queues: tuple[str, ...]
@@ -76,10 +78,14 @@ class Plan:
     event_device: np.ndarray
     event_flag: np.ndarray
     header: PlanHeader = PlanHeader()
+    event_base: np.ndarray | None = None      # None: every event counts from 0
 
     def __post_init__(self):
+        if self.event_base is None:
+            object.__setattr__(self, "event_base", np.zeros(len(self.event_names), np.int64))
         for name, dt in (("ptr", np.int64), ("code", np.int8), ("arg", np.int32),
-                         ("count", np.int32), ("event_device", np.int32), ("event_flag", np.int32)):
+                         ("count", np.int32), ("event_device", np.int32), ("event_flag", np.int32),
+                         ("event_base", np.int64)):
             object.__setattr__(self, name, _ro(getattr(self, name), dt))
 
     @property
@@ -150,8 +156,13 @@ def _group_rank(group: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.nd
     return order, out
 
 
-def lower(graph: TaskGraph, machine: Machine, schedule: Schedule) -> Plan:
+def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
+          share_flags: bool | None = None) -> Plan:
     """Turn a checked schedule into per-queue streams synchronized by counters.
+
+    `share_flags`: events the plan orders share sync flags (`hpdsl.plan_flags`) on the
+    devices that need more flags than the hardware has (None), everywhere (True), or
+    nowhere (False).
 
     >>> from hpdsl.spec import Hardware, CoreType, Queue
     >>> hw = Hardware("H", (CoreType("C", 2, (Queue("q", ("*",)),)),))
@@ -219,18 +230,6 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule) -> Plan:
     keep = o[val > prev]
     wait_task, wait_ev, wait_cnt = wait_task[keep], wait_ev[keep], wait_cnt[keep]
 
-    # flags: every event of one kernel on one device gets its own flag; kernels reuse them
-    ev_group = ev_kernel * D + ev_dev
-    _, ev_rank = _group_rank(ev_group, np.arange(E))
-    ev_flag = ev_rank - 1
-    need = int(ev_flag.max()) + 1 if E else 0
-    if need > hw.sync_flags:
-        worst = int(ev_dev[np.argmax(ev_flag)])
-        raise UserError(
-            f"the plan needs {need} sync flags on device {worst} but hardware '{hw.name}' "
-            f"has {hw.sync_flags} per device; declare more with 'sync flags N', use coarser "
-            f"tiles, or spread dependent tasks over fewer queues", loc=hw.loc)
-
     # instruction rows, sorted into streams by (queue, kernel, position, sub-order)
     kernels = np.unique(kern)[1:] if n else np.zeros(0, np.int64)
     nb = len(kernels)
@@ -252,9 +251,33 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule) -> Plan:
     names = _event_names(machine, ev_worker, ev_dev, ev_slow, ev_kernel, nb > 0)
     header = PlanHeader(schedule.scheduler, schedule.status, schedule.makespan,
                         int(schedule.lower_bound), float(schedule.solve_seconds))
-    return Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
+    plan = Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
                 code=rows_code[o], arg=rows_arg[o], count=rows_cnt[o], event_names=names,
-                event_device=ev_dev, event_flag=ev_flag, header=header)
+                event_device=ev_dev, event_flag=np.zeros(E, np.int64), header=header)
+    return _flags(plan, hw, ev_kernel * D + ev_dev, ev_slow, sig_ev, schedule.end[sig_task],
+                  share_flags)
+
+
+def _flags(plan: Plan, hw, ev_group, ev_slow, sig_ev, sig_end, share) -> Plan:
+    """Give the events flags: one each per kernel and device (kernels reuse flags: a
+    barrier ends every counter's life), shared where the plan proves it sound."""
+    from hpdsl.plan_flags import assign      # it reads plans: imported here, not at the top
+
+    E = plan.n_events
+    lat = hw.sync_latency + ev_slow * (hw.link.latency if hw.link is not None else 0)
+    # tails ranked by when their last signal is expected (heuristic order only)
+    rank = np.zeros(E, np.int64)
+    np.maximum.at(rank, sig_ev, sig_end)
+    flag, base = assign(plan, ev_group, lat, rank, hw.sync_flags, share)
+    need = int(flag.max()) + 1 if E else 0
+    if need > hw.sync_flags:
+        worst = int(plan.event_device[np.argmax(flag)])
+        shared = " (with events the plan orders sharing flags)" if share is not False else ""
+        raise UserError(
+            f"the plan needs {need} sync flags on device {worst} but hardware '{hw.name}' "
+            f"has {hw.sync_flags} per device{shared}; declare more with 'sync flags N', use "
+            f"coarser tiles, or spread dependent tasks over fewer queues", loc=hw.loc)
+    return replace(plan, event_flag=flag, event_base=base)
 
 
 def _event_names(machine, ev_worker, ev_dev, ev_slow, ev_kernel, with_kernel) -> tuple[str, ...]:

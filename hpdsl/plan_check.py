@@ -5,6 +5,8 @@ barrier lies between them (every queue holds the same barriers), or (c) u's queu
 signals an event e after executing u, as its j-th signal of e, and v's queue waits on e
 before executing v with a count c such that c - (signals of e from queues other than P)
 >= j. Counters only grow, so "count >= c" then proves P's j-th signal arrived.
+Events sharing a sync flag must count on it in turn, proven from the plan
+(`hpdsl.plan_flags.check_sharing`).
 Vectorized over all edges: no per-edge Python work, so 3M edges check in seconds.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from hpdsl.cost import task_times
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
+from hpdsl.plan_flags import check_sharing
 
 MAX_LISTED = 10
 
@@ -79,6 +82,7 @@ def check_plan(plan: Plan, graph: TaskGraph, machine: Machine) -> list[str]:
                                  "has no signal after it that the consumer's queue waits for"))
         if (~ok).sum() > MAX_LISTED:
             out.append(f"... and {(~ok).sum() - MAX_LISTED} more unsynchronized dependencies")
+    out += check_sharing(plan, graph, machine)
     return out
 
 

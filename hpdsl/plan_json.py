@@ -43,8 +43,11 @@ def plan_to_json(plan: Plan) -> str:
     for q, qname in enumerate(plan.queues):
         body = ", ".join(ins(i) for i in range(ptr[q], ptr[q + 1]))
         queues.append(f'    {json.dumps(qname)}: [{body}]')
-    events = ",\n".join(f'    {q_ev[e]}: {{"device": {d}, "flag": {f}}}' for e, (d, f) in
-                        enumerate(zip(plan.event_device.tolist(), plan.event_flag.tolist())))
+    # "base" (only when not 0): where the event's counts start on a flag it shares
+    events = ",\n".join(f'    {q_ev[e]}: {{"device": {d}, "flag": {f}' + (f', "base": {b}}}' if b else '}')
+                        for e, (d, f, b) in enumerate(zip(plan.event_device.tolist(),
+                                                          plan.event_flag.tolist(),
+                                                          plan.event_base.tolist())))
     h = plan.header
     sched = json.dumps({"scheduler": h.scheduler, "status": h.status, "makespan_ns": h.makespan_ns,
                         "lower_bound_ns": h.lower_bound_ns, "solve_seconds": h.solve_seconds})
@@ -92,7 +95,7 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
     if not isinstance(events, dict):
         _fail(where, "'events' must be an object mapping event names to {device, flag}")
 
-    ev_index, ev_dev, ev_flag = {}, [], []
+    ev_index, ev_dev, ev_flag, ev_base = {}, [], [], []
     for name, info in events.items():
         if not (isinstance(info, dict) and _int(info.get("device")) and _int(info.get("flag"))):
             _fail(where, f"event '{name}' must be {{\"device\": D, \"flag\": F}} with integers")
@@ -101,9 +104,14 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
                          f"devices 0..{machine.devices - 1}")
         if info["flag"] < 0:
             _fail(where, f"event '{name}' has negative flag {info['flag']}")
+        b = info.get("base", 0)
+        if not _int(b) or b < 0:
+            _fail(where, f"event '{name}' has \"base\" {json.dumps(b)}; it must be a "
+                         f"non-negative integer (the flag count the event starts from)")
         ev_index[name] = len(ev_dev)
         ev_dev.append(info["device"])
         ev_flag.append(info["flag"])
+        ev_base.append(b)
 
     by_name = machine.worker_by_name()
     for qname in queues:
@@ -180,4 +188,5 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
                         float(s.get("solve_seconds", 0.0) or 0.0))
     return Plan(queues=tuple(w.name for w in machine.workers), ptr=np.array(ptr), code=code_a,
                 arg=arg_a, count=cnt_a, event_names=tuple(ev_index), event_device=np.array(ev_dev),
-                event_flag=np.array(ev_flag), header=header)
+                event_flag=np.array(ev_flag), header=header,
+                event_base=np.array(ev_base, np.int64))

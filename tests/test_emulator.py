@@ -91,7 +91,7 @@ def test_more_live_events_than_flags():
     r = emulate(g, Machine.of(replace(hw, sync_flags=1)), p)
     assert kinds(r) == ["flag-overflow"]
     assert r.findings[0].message.startswith(
-        "device 0 has 2 events live at 3 ns but the hardware has 1 sync flags per device")
+        "device 0 has 2 sync flags live at 3 ns but the hardware has 1 per device")
 
 
 def test_two_live_events_on_one_flag_clash():
@@ -102,6 +102,17 @@ def test_two_live_events_on_one_flag_clash():
     p = lower(g, m, s)
     r = emulate(g, m, replace(p, event_flag=np.zeros(2)))
     assert kinds(r) == ["flag-clash"]
+    assert r.findings[0].message == (
+        "events 'd0.C0.q>d0' and 'd0.C1.q>d0' share flag 0 on device 0, but the second "
+        "counts from 0, not from 1 (the signals before it)")
+    # with consistent bases, the two still arrive out of turn (b's at 3 ns, a's at 5 ns)
+    r = emulate(g, m, replace(p, event_flag=np.zeros(2), event_base=np.array([0, 1])))
+    assert kinds(r) == ["flag-clash"]
+    assert r.findings[0].message == (
+        "events 'd0.C0.q>d0' and 'd0.C1.q>d0' share flag 0 on device 0, but a signal of the "
+        "second arrives at 3 ns, before the last of the first (5 ns)")
+    # in the other turn they are fine
+    assert emulate(g, m, replace(p, event_flag=np.zeros(2), event_base=np.array([1, 0]))).findings == ()
 
 
 def test_tile_larger_than_buffer_is_a_warning():

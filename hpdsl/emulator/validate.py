@@ -3,8 +3,9 @@
 Findings: a task that started before a dependency's data was there (the plan lacks a
 sync; a dependency across a barrier needs only to have ended, as the barrier is a host
 synchronization), a deadlock (queues waiting on each other in a cycle), a wait whose count exceeds
-every signal its event will ever get, more live events on a device than it has sync
-flags (or two live events sharing a flag), and tiles larger than their core's buffer.
+every signal its event will ever get, more live sync flags on a device than it has
+(a flag shared by events in turn counts once), events sharing a flag out of turn (a
+wrong base, or a signal arriving before the previous event's last), and tiles larger than their core's buffer.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hpdsl.emulator.result import Finding
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
+from hpdsl.plan_flags import base_wanted, flag_key
 
 K_SLICE = 64   # contraction depth of one matmul K-slice held with the output block (A3 base tile)
 
@@ -165,34 +167,66 @@ def _flags(machine, plan, rec) -> list[Finding]:
     used = np.flatnonzero(last >= 0)
     out = []
     limit = machine.hardware.sync_flags
-    dev = plan.event_device[used].astype(np.int64)
-    # sweep per device: +1 at first, -1 at last (an event ending at t frees its flag for t)
-    t = np.r_[first[used], last[used]]
-    d = np.r_[np.ones(len(used), np.int64), -np.ones(len(used), np.int64)]
-    g = np.r_[dev, dev]
+    # a flag is live from the first use of its first event to the last of its last one
+    key = flag_key(plan, machine.devices)
+    fk, inv = np.unique(key[used], return_inverse=True)
+    inv = inv.reshape(-1)
+    f_first = np.full(len(fk), np.iinfo(np.int64).max, np.int64)
+    f_last = np.full(len(fk), -1, np.int64)
+    np.minimum.at(f_first, inv, first[used])
+    np.maximum.at(f_last, inv, last[used])
+    f_dev = np.zeros(len(fk), np.int64)
+    f_dev[inv] = plan.event_device[used]
+    # sweep per device: +1 at first, -1 at last (a flag freed at t is free for t)
+    t = np.r_[f_first, f_last]
+    d = np.r_[np.ones(len(fk), np.int64), -np.ones(len(fk), np.int64)]
+    g = np.r_[f_dev, f_dev]
     o = np.lexsort((d, t, g))
     live = np.cumsum(d[o])
-    for dv in np.unique(dev):
+    for dv in np.unique(f_dev):
         sel = g[o] == dv
         k = int(np.argmax(np.where(sel, live, -1)))
         if live[k] > limit:
             when = int(t[o][k])
-            names = [plan.event_names[e] for e in used[(dev == dv) & (first[used] <= when) & (last[used] > when)]]
+            ev = used[(f_dev[inv] == dv) & (first[used] <= when) & (last[used] > when)]
+            names = [plan.event_names[e] for e in ev]
             out.append(Finding(
                 "flag-overflow",
-                f"device {dv} has {live[k]} events live at {when} ns but the hardware has "
-                f"{limit} sync flags per device (e.g. {', '.join(names[:4])})",
+                f"device {dv} has {live[k]} sync flags live at {when} ns but the hardware has "
+                f"{limit} per device (e.g. {', '.join(names[:4])})",
                 times=(when,)))
-    fk = plan.event_flag[used].astype(np.int64) + dev * (int(plan.event_flag.max()) + 1)
-    o = np.lexsort((first[used], fk))
-    clash = np.flatnonzero((fk[o][1:] == fk[o][:-1]) & (first[used][o][1:] < last[used][o][:-1]))
-    for k in clash[:5]:
-        a, b = used[o[k]], used[o[k + 1]]
-        out.append(Finding(
-            "flag-clash",
-            f"events '{plan.event_names[a]}' and '{plan.event_names[b]}' share flag "
-            f"{plan.event_flag[a]} on device {plan.event_device[a]} while both are live "
-            f"({first[b]} ns < {last[a]} ns)", times=(int(first[b]), int(last[a]))))
+    return out + _clashes(plan, rec, key)
+
+
+def _clashes(plan, rec, key) -> list[Finding]:
+    """Events sharing a flag must count on it in turn: each from the signals of those before
+    it, and all of one's signals arriving before the first of the next."""
+    o, want = base_wanted(plan, key)
+    k = key[o]
+    pairs = np.flatnonzero(k[1:] == k[:-1])
+    if len(pairs) == 0:
+        return []
+    sig = np.flatnonzero((plan.code == SIGNAL) & (rec.done >= 0))
+    ev = plan.arg[sig].astype(np.int64)
+    arrive = rec.done[sig] + rec.latency[sig]
+    a_first = np.full(plan.n_events, np.iinfo(np.int64).max, np.int64)
+    a_last = np.full(plan.n_events, -1, np.int64)
+    np.minimum.at(a_first, ev, arrive)
+    np.maximum.at(a_last, ev, arrive)
+    out = []
+    for i in pairs.tolist():
+        a, b = int(o[i]), int(o[i + 1])
+        where = f"share flag {plan.event_flag[a]} on device {plan.event_device[a]}"
+        names = f"events '{plan.event_names[a]}' and '{plan.event_names[b]}'"
+        if plan.event_base[b] != want[i + 1]:
+            out.append(Finding("flag-clash", f"{names} {where}, but the second counts from "
+                               f"{plan.event_base[b]}, not from {want[i + 1]} (the signals before it)"))
+        elif a_first[b] < a_last[a]:
+            out.append(Finding("flag-clash", f"{names} {where}, but a signal of the second "
+                               f"arrives at {a_first[b]} ns, before the last of the first "
+                               f"({a_last[a]} ns)", times=(int(a_first[b]), int(a_last[a]))))
+        if len(out) == 5:
+            break
     return out
 
 
