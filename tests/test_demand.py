@@ -145,3 +145,34 @@ def test_a_tile_reusing_nothing_does_not_load_l2():
     # 0.8 MB fit and have no off-chip part: 200 ns at the whole L2. Nothing is shared.
     d, got, _ = side_by_side(two_types(l2_size=2**20), [0, 0], [2e6, 8e5], [0, 0])
     assert d == [2000, 200] and got == [2000, 200]
+
+
+def test_link_bound_sends_load_l2_at_the_rate_they_move():
+    # device 0: A reads 1.2 MB through L2 in its 400 ns of compute (3000 B/ns); two sends
+    # to device 1 each read 0.4 MB (L2 share 2000 B/ns: 200 ns) and send it over the
+    # 1000 B/ns link (400 ns), i.e. 1000 B/ns of L2 and of link each. Together they
+    # oversubscribe the link 2x and run at 1/2 (800 ns), so they read L2 at 500 B/ns each:
+    # 3000 + 2 x 500 = the L2's 4000 B/ns, and A keeps its 400 ns. Charging the sends'
+    # full read rate (5000 B/ns) would have slowed A to 500 ns.
+    from hpdsl.cost import task_times
+    from hpdsl.spec import Link
+    hw = Hardware("H", cores=(CoreType("A", 1, (Queue("a", ("matmul",), 1e12),)),
+                              CoreType("B", 2, (Queue("b", ("send",), 1e12),))),
+                  memory=Memory("HBM", 2**34, 1e12), cache=Memory("L2", 4 * 2**20, 4e12),
+                  link=Link("L", 1e12, 0), sync_latency=0)
+    g = TaskGraph.build(name="x", hardware=hw, devices=2, ops=("mm", "put"),
+                        kinds=("matmul", "send"), cores=(("A",), ("B",)),
+                        op=np.array([0, 1, 1]), kind=np.array([0, 1, 1]), device=np.zeros(3),
+                        src=[], dst_edges=[], flops=np.array([4e5, 0, 0]),
+                        bytes_in=np.array([1.2e6, 4e5, 4e5]), bytes_sent=np.array([0, 4e5, 4e5]),
+                        dst=np.array([-1, 1, 1]), bytes_spill=np.zeros(3))
+    m = Machine.of(hw, 2)
+    d = task_times(g, m).max(axis=1)
+    assert d.tolist() == [400, 400, 400]
+    on0 = [w for w in range(len(m.workers)) if m.worker_device[w] == 0]
+    a = [w for w in on0 if m.core_types[m.worker_core[w]] == "A"]
+    b = [w for w in on0 if m.core_types[m.worker_core[w]] == "B"]
+    s = Schedule("m", "feasible", np.array([a[0], b[0], b[1]], np.int32), np.zeros(3, np.int64), d)
+    r = emulate(g, m, lower(g, m, s))
+    assert r.findings == ()
+    assert (r.end - r.start).tolist() == [400, 800, 800]

@@ -76,9 +76,12 @@ def test_events_signalled_by_two_queues_use_the_heap_interpreter():
     assert np.array_equal(b.start, r.start)
 
 
-def reference(flows, caps):
-    """Finish times by rescheduling every flow at every change (the plain fluid model):
-    flows are (start, work, ((resource, demand), ...)); ends are rounded up to whole ns."""
+def reference(flows, caps, first=None):
+    """Finish times by rescheduling every flow at every change (the plain fluid model, in
+    two stages: `first` resources on full demands, the others on demands times the flow's
+    smallest first-stage scale): flows are (start, work, ((resource, demand), ...)); ends
+    are rounded up to whole ns."""
+    first = first or [False] * len(caps)
     events = sorted((s, k) for k, (s, _, _) in enumerate(flows))
     active = {}                        # flow -> [remaining work, rate, last update]
     out = [None] * len(flows)
@@ -89,7 +92,14 @@ def reference(flows, caps):
         total = [0.0] * len(caps)
         for k in active:
             for r, d in flows[k][2]:
-                total[r] += d
+                if first[r]:
+                    total[r] += d
+        sc = [1.0 if tot <= c * (1 + 1e-12) else c / tot for tot, c in zip(total, caps)]
+        for k in active:
+            lf = min([sc[r] for r, _ in flows[k][2] if first[r]], default=1.0)
+            for r, d in flows[k][2]:
+                if not first[r]:
+                    total[r] += d * lf
         sc = [1.0 if tot <= c * (1 + 1e-12) else c / tot for tot, c in zip(total, caps)]
         return {k: min([sc[r] for r, _ in flows[k][2]], default=1.0) for k in active}
 
@@ -115,8 +125,8 @@ def reference(flows, caps):
     return out
 
 
-def run_fluid(flows, caps):
-    f = Fluid(caps)
+def run_fluid(flows, caps, first=None):
+    f = Fluid(caps, first)
     heap, out = [], [None] * len(flows)
     for k, (s, w, d) in enumerate(flows):
         heapq.heappush(heap, (s, 0, k))
@@ -142,14 +152,14 @@ def flow_sets(draw):
         res = draw(st.lists(st.integers(0, n_res - 1), min_size=1, max_size=3, unique=True))
         flows.append((draw(st.integers(0, 200)), draw(st.integers(0, 300)),
                       tuple((r, float(draw(st.integers(1, 4)))) for r in sorted(res))))
-    return flows, caps
+    return flows, caps, [draw(st.booleans()) for _ in range(n_res)]
 
 
 @settings(max_examples=300, deadline=None)
 @given(flow_sets())
 def test_virtual_time_fluid_matches_per_flow_rescheduling(case):
-    flows, caps = case
-    want, got = reference(flows, caps), run_fluid(flows, caps)
+    flows, caps, first = case
+    want, got = reference(flows, caps, first), run_fluid(flows, caps, first)
     # the two sum progress in different orders; rounding up to ns can differ by 1
     assert all(abs(a - b) <= 1 for a, b in zip(want, got)), (want, got)
 

@@ -16,6 +16,15 @@ start plus their work); a member finishes when V reaches its tag. A rate change 
 changes how fast V advances, so only the group's earliest tag needs an event on the
 global heap, and only when it moves earlier (a later finish is found when the pending
 check comes). This is exact for the model above; finish times are rounded up to whole ns.
+
+Two stages. A flow slowed by one resource does not use its full demand on the others:
+48 sends sharing one link each move 1/48 of their uncontended rate, and charging L2 with
+their full read rate would slow the matmuls beside them for traffic that never happens.
+Resources marked `first` (the links) are shared as above on full demands; on every other
+resource (memory) a flow's demand counts times its group's *link factor*, the smallest
+scale among its first-stage resources. That is max-min fairness solved in one pass, links
+first: exact when a send is link-bound, and when a send is memory-bound instead it still
+claims its full link demand (other sends on that link are then a little pessimistic).
 """
 from __future__ import annotations
 
@@ -28,12 +37,14 @@ class Fluid:
     heap; a pair is a *check*: at that time the group's earliest member may be done."""
 
     __slots__ = ("cap", "total", "count", "scale", "on", "gkey", "gres", "gv", "gt", "grate",
-                 "gheap", "gdue", "gnext", "dem")
+                 "gheap", "gdue", "gnext", "dem", "first", "gfirst", "glf", "gsum")
 
-    def __init__(self, capacities: list[float]):
+    def __init__(self, capacities: list[float], first: list[bool] | None = None):
         r = len(capacities)
         self.cap = capacities                   # bytes per ns
-        self.total = [0.0] * r                  # summed demand
+        self.first = first or [False] * r       # first-stage resources (links)
+        self.total = [0.0] * r                  # summed demand (times the link factor on
+                                                # second-stage resources)
         self.count = [0] * r                    # flows on each resource
         self.scale = [1.0] * r
         self.on: list[set[int]] = [set() for _ in range(r)]   # active groups per resource
@@ -46,6 +57,9 @@ class Fluid:
         self.gdue: list[int] = []               # group -> when its earliest member finishes
         self.gnext: list[int] = []              # group -> earliest pending check (-1: none)
         self.dem: dict[int, tuple] = {}         # instruction -> its demands
+        self.gfirst: list[tuple] = []           # group -> its first-stage resources
+        self.glf: list[float] = []              # group -> link factor
+        self.gsum: list[dict] = []              # group -> second-stage resource -> raw demand
 
     def group(self, res: tuple) -> int:
         """The group id of flows on resources `res` (a sorted tuple)."""
@@ -59,6 +73,9 @@ class Fluid:
             self.gheap.append([])
             self.gdue.append(-1)
             self.gnext.append(-1)
+            self.gfirst.append(tuple(r for r in res if self.first[r]))
+            self.glf.append(1.0)
+            self.gsum.append({r: 0.0 for r in res if not self.first[r]})
         return g
 
     def _due(self, g: int) -> int:
@@ -78,26 +95,55 @@ class Fluid:
                     out.append((f, g))
         return out
 
-    def _change(self, demands, t: int, sign: int, touched: set) -> None:
-        """Add (sign 1) or remove (-1) demands; re-rate every group on a resource whose
-        scale changes, bringing its clock to t first."""
-        cap, total, scale, on, count = self.cap, self.total, self.scale, self.on, self.count
-        gt, gv, grate, gres = self.gt, self.gv, self.grate, self.gres
+    def _change(self, g: int, demands, t: int, sign: int, touched: set) -> None:
+        """Add (sign 1) or remove (-1) the demands of a flow of group g; re-rate every group
+        on a resource whose scale changes, bringing its clock to t first. First-stage
+        resources go first: their scale changes move link factors, hence second-stage totals."""
+        cap, total, scale, on, count, first = (self.cap, self.total, self.scale, self.on,
+                                               self.count, self.first)
+        dirty = []
         for r, d in demands:
             k = count[r] + sign
             count[r] = k
+            if not first[r]:
+                gs = self.gsum[g]
+                gs[r] += sign * d
+                total[r] = total[r] + sign * d * self.glf[g] if k else 0.0
+                dirty.append(r)
+                continue
             tot = total[r] = total[r] + sign * d if k else 0.0
             s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
             if s != scale[r]:
                 scale[r] = s
-                for g in on[r]:
-                    dt = t - gt[g]
-                    if dt:
-                        gv[g] += dt * grate[g]
-                        gt[g] = t
-                    res = gres[g]
-                    grate[g] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
-                    touched.add(g)
+                glf, gfirst, gsum = self.glf, self.gfirst, self.gsum
+                for h in on[r]:
+                    fr = gfirst[h]
+                    lf = scale[fr[0]] if len(fr) == 1 else min(map(scale.__getitem__, fr))
+                    old = glf[h]
+                    if lf != old:
+                        glf[h] = lf
+                        for r2, dd in gsum[h].items():
+                            if count[r2]:
+                                total[r2] += dd * (lf - old)
+                            dirty.append(r2)
+                    self._rerate(h, t)
+                    touched.add(h)
+        for r in dirty:
+            tot = total[r]
+            s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
+            if s != scale[r]:
+                scale[r] = s
+                for h in on[r]:
+                    self._rerate(h, t)
+                    touched.add(h)
+
+    def _rerate(self, g: int, t: int) -> None:
+        dt = t - self.gt[g]
+        if dt:
+            self.gv[g] += dt * self.grate[g]
+            self.gt[g] = t
+        res, scale = self.gres[g], self.scale
+        self.grate[g] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
 
     def _advance(self, g: int, t: int) -> None:
         dt = t - self.gt[g]
@@ -115,12 +161,14 @@ class Fluid:
             for r in res:
                 self.on[r].add(g)
             self.grate[g] = min(map(self.scale.__getitem__, res))
+            fr = self.gfirst[g]
+            self.glf[g] = min(map(self.scale.__getitem__, fr)) if fr else 1.0
         tag = self.gv[g] + work
         first = not h or h[0][0] > tag
         heapq.heappush(h, (tag, i))
         self.dem[i] = demands
         touched: set = {g} if first else set()
-        self._change(demands, t, 1, touched)
+        self._change(g, demands, t, 1, touched)
         return self._checks(touched, [])
 
     def check(self, g: int, t: int) -> tuple[int, list[tuple[int, int]]]:
@@ -143,5 +191,5 @@ class Fluid:
             self.gv[g] = 0.0              # an empty group restarts its clock (keeps tags small)
             for r in self.gres[g]:
                 self.on[r].discard(g)
-        self._change(self.dem.pop(i), t, -1, touched)
+        self._change(g, self.dem.pop(i), t, -1, touched)
         return i, self._checks(touched, [])

@@ -102,7 +102,8 @@ def _contention(graph, machine, plan, dur_a, ex, l2):
                  hw.cache.bandwidth / 1e9 if hw.cache else 1.0,
                  hw.link.bandwidth / 1e9 if hw.link else 1.0,
                  hw.link.bandwidth / 1e9 if hw.link else 1.0]
-    fluid = Fluid(caps)
+    # links are the first stage: a send's memory demand counts at its link-bound rate
+    fluid = Fluid(caps, [False, False, True, True] * machine.devices)
     # per flow its group and demands in both L2 states (which one applies is decided when
     # it starts, by the live data); a resource is in a group only where the demand is > 0,
     # or a task would be slowed by a resource it does not use
