@@ -254,22 +254,29 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
     plan = Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
                 code=rows_code[o], arg=rows_arg[o], count=rows_cnt[o], event_names=names,
                 event_device=ev_dev, event_flag=np.zeros(E, np.int64), header=header)
-    return _flags(plan, hw, ev_kernel * D + ev_dev, ev_slow, sig_ev, schedule.end[sig_task],
+    return _flags(plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, schedule.end[sig_task],
                   share_flags)
 
 
-def _flags(plan: Plan, hw, ev_group, ev_slow, sig_ev, sig_end, share) -> Plan:
+def _flags(plan: Plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, sig_end, share) -> Plan:
     """Give the events flags: one each per kernel and device (kernels reuse flags: a
-    barrier ends every counter's life), shared where the plan proves it sound."""
-    from hpdsl.plan_flags import assign      # it reads plans: imported here, not at the top
+    barrier ends every counter's life), shared where the plan proves it sound, with turns
+    where a device is still short (`hpdsl.plan_share`)."""
+    from hpdsl.plan_share import Expect, assign   # it reads plans: imported here
 
-    E = plan.n_events
-    lat = hw.sync_latency + ev_slow * (hw.link.latency if hw.link is not None else 0)
-    # tails ranked by when their last signal is expected (heuristic order only)
-    rank = np.zeros(E, np.int64)
-    np.maximum.at(rank, sig_ev, sig_end)
-    flag, base = assign(plan, ev_group, lat, rank, hw.sync_flags, share)
-    need = int(flag.max()) + 1 if E else 0
+    hw, E, D = machine.hardware, plan.n_events, machine.devices
+    link = hw.link.latency if hw.link is not None else 0
+    lat = hw.sync_latency + ev_slow * link
+    first = np.full(E, np.iinfo(np.int64).max, np.int64)
+    last = np.zeros(E, np.int64)
+    np.minimum.at(first, sig_ev, sig_end)
+    np.maximum.at(last, sig_ev, sig_end)
+    expect = Expect(first, last, ev_worker, machine.worker_device, ev_kernel, D,
+                    hw.sync_latency, link)
+    # tails ranked by when their last signal is expected (a heuristic order only)
+    plan, flag, base = assign(plan, ev_kernel * D + plan.event_device.astype(np.int64), lat, last,
+                              hw.sync_flags, share, expect)
+    need = int(flag.max()) + 1 if len(flag) else 0
     if need > hw.sync_flags:
         worst = int(plan.event_device[np.argmax(flag)])
         shared = " (with events the plan orders sharing flags)" if share is not False else ""

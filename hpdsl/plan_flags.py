@@ -1,5 +1,5 @@
 """Sync-flag sharing inside a kernel: what the plan alone proves about signal order, and
-the packing of events into flags that it allows.
+the static check of shared flags (the packing is in `hpdsl.plan_share`).
 
 Sharing. Events A then B may use one flag (a counter that only grows) when every signal
 of A *arrives* no later than the first signal of B: the flag's count then equals A's
@@ -19,7 +19,7 @@ queue knows stays known. B may follow A on a flag when, at B's first signal, B's
 knows A arrived, or knows A issued and lat(A) <= lat(B) (both then arrive in issue order).
 
 Cost: one untimed pass over the plan's streams (the dataflow order of the emulator, with
-Python integers as bitsets over the tracked events), run only where it is needed.
+Python integers as bitsets over the tracked events), run only where flags are shared.
 """
 from __future__ import annotations
 
@@ -136,85 +136,6 @@ def may_follow(facts, bit_a: int, lat_a: int, lat_b: int) -> bool:
     producer's (I, R) at B's first signal."""
     ki, kr = facts
     return bool(kr & bit_a) or (bool(ki & bit_a) and lat_a <= lat_b)
-
-
-def pack(plan, tracked: np.ndarray, group: np.ndarray, lat: np.ndarray, rank: np.ndarray):
-    """Chains of tracked events that may share a flag: (a chain id per tracked event,
-    numbered from 0 in each group, -1 for an event never signalled; the order in which
-    events joined their chains). `group[k]` is
-    tracked[k]'s (kernel, device) group; `rank[k]` orders tails: among the tails B may
-    follow, the highest rank is taken (with rank = when the last signal is expected, this
-    is best fit for intervals: it keeps earlier-ending tails for later events)."""
-    by_rank = np.argsort(rank, kind="stable")
-    ev = tracked[by_rank]             # bit k of a fact stands for ev[k]
-    first, seen = order_facts(plan, ev, lat)
-    pos = {e: k for k, e in enumerate(ev.tolist())}
-    grp, lat_k = group[by_rank].tolist(), lat[ev].tolist()
-    below = {v: sum(1 << k for k, x in enumerate(lat_k) if x <= v) for v in set(lat_k)}
-    chain_r = [-1] * len(ev)
-    tails: dict[int, int] = {}        # group -> bitset of its chains' tails
-    n_chains: dict[int, int] = {}
-    for e in seen:
-        k = pos[e]
-        g = grp[k]
-        ki, kr = first[e]
-        avail = tails.get(g, 0) & (kr | (ki & below[lat_k[k]]))
-        if avail:
-            a = avail.bit_length() - 1
-            chain_r[k] = chain_r[a]
-            tails[g] ^= (1 << a) | (1 << k)
-        else:
-            chain_r[k] = n_chains.get(g, 0)
-            n_chains[g] = chain_r[k] + 1
-            tails[g] = tails.get(g, 0) | (1 << k)
-    chain = np.empty(len(tracked), np.int64)
-    chain[by_rank] = chain_r
-    reached = np.full(len(ev), len(ev), np.int64)
-    reached[[pos[e] for e in seen]] = np.arange(len(seen))
-    order = np.empty(len(tracked), np.int64)
-    order[by_rank] = reached
-    return chain, order
-
-
-def assign(plan, group: np.ndarray, lat: np.ndarray, rank: np.ndarray, limit: int,
-           share: bool | None) -> tuple[np.ndarray, np.ndarray]:
-    """(flag, base) per event. Every event of a (kernel, device) group has its own flag,
-    numbered in event order; in groups with more events than `limit` (every group when
-    `share` is True, none when False) chained events share flags, each counting from the
-    number of signals of the events before it on its flag."""
-    E = plan.n_events
-    if E == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    _, inv, size = np.unique(group, return_inverse=True, return_counts=True)
-    inv = inv.reshape(-1)
-    o = np.argsort(inv, kind="stable")
-    flag = np.empty(E, np.int64)
-    flag[o] = np.arange(E) - np.repeat(np.r_[0, np.cumsum(size)[:-1]], size)
-    base = np.zeros(E, np.int64)
-    if share is False:
-        return flag, base
-    over = size > limit if share is None else np.ones(len(size), bool)
-    tracked = np.flatnonzero(over[inv])
-    if len(tracked) == 0:
-        return flag, base
-    chain, order = pack(plan, tracked, inv[tracked], lat, rank[tracked])
-    # events never reached (only in a plan that deadlocks) keep flags of their own
-    tg = inv[tracked]
-    for g in np.unique(tg[chain < 0]).tolist():
-        sel = tg == g
-        lost = sel & (chain < 0)
-        chain[lost] = chain[sel].max() + 1 + np.arange(lost.sum())
-    flag[tracked] = chain
-    # an event counts from the signals of the events before it on its flag
-    total = np.bincount(plan.arg[plan.code == SIGNAL], minlength=E)
-    o = np.lexsort((order, chain, tg))
-    t_sorted = total[tracked[o]]
-    key = tg[o] * (E + 1) + chain[o]
-    head = np.r_[True, key[1:] != key[:-1]]
-    run = np.cumsum(t_sorted) - t_sorted
-    start = np.maximum.accumulate(np.where(head, run, 0))
-    base[tracked[o]] = run - start
-    return flag, base
 
 
 def flag_key(plan, devices: int) -> np.ndarray:

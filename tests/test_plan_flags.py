@@ -140,3 +140,78 @@ def test_shared_flags_are_proven_and_change_no_time(case):
     r = emulate(g, m, p, EmulatorOptions(contention=False))
     assert r.findings == ()
     assert np.array_equal(r.start, s.start) and np.array_equal(r.end, s.end)
+
+
+def two_senders(z_ns=20, flags=1):
+    """a (d1.C0, 10 ns) and b (d1.C1, after z there) both feed c on device 0: device 0 has
+    two events and, with one flag, can keep them apart only by a turn from d1.C0 to d1.C1."""
+    hw = hardware(cores=(("C", 2),), sync=5, link_lat=7, flags=flags)
+    a, z, b, c = range(4)
+    g = explicit(hw, [10, z_ns, 3, 1], [(a, c), (z, b), (b, c)], ["C"] * 4, devices=2,
+                 device=[1, 1, 1, 0])
+    m = Machine.of(hw, 2)
+    s = list_schedule(g, m, pick=lambda t, ok, free: {a: 2, z: 3, b: 3, c: 0}[t])
+    return hw, g, m, s
+
+
+def test_a_device_short_of_flags_gets_a_turn_that_costs_no_time():
+    hw, g, m, s = two_senders()
+    assert s.start.tolist() == [0, 0, 20, 35]
+    p = lower(g, m, s)
+    assert p.event_names == ("d1.C0.q>d0", "d1.C1.q>d0", "d1.C0.q>d1+turn1")
+    assert p.event_device.tolist() == [0, 0, 1]
+    assert p.event_flag.tolist() == [0, 0, 0] and p.event_base.tolist() == [0, 1, 0]
+    assert p.stream(2) == [("exec", 0, 0), ("signal", 0, 1), ("signal", 2, 1)]
+    assert p.stream(3) == [("exec", 1, 0), ("exec", 2, 0), ("wait", 2, 1), ("signal", 1, 1)]
+    assert check_plan(p, g, m) == []
+    r = emulate(g, m, p)
+    assert r.findings == () and r.start.tolist() == s.start.tolist()
+    # without the turn's wait the sharing is unproven
+    keep = np.flatnonzero((p.code != 1) | (p.arg != 2))
+    broken = replace(p, code=p.code[keep], arg=p.arg[keep], count=p.count[keep],
+                     ptr=p.ptr - np.r_[0, 0, 0, 0, 1])
+    assert check_plan(broken, g, m)[0].startswith(
+        "events 'd1.C0.q>d0' and 'd1.C1.q>d0' share flag 0 of device 0, but nothing")
+
+
+def test_no_turn_when_it_would_cost_time():
+    # b's signal (at 12 ns) comes before a's turn could arrive (10 + 5): refused
+    hw, g, m, s = two_senders(z_ns=9)
+    assert s.end[2] == 12
+    with pytest.raises(UserError, match="the plan needs 2 sync flags on device 0"):
+        lower(g, m, s)
+
+
+@st.composite
+def gathers(draw):
+    """Tasks on devices 1 and 2 (with dependencies among them) feeding sinks on device 0,
+    which is short of flags: where turns are needed."""
+    n = draw(st.integers(2, 12))
+    k = draw(st.integers(1, 3))
+    edges = [(u, v) for v in range(n) for u in range(v) if draw(st.integers(0, 3)) == 0]
+    edges += [(u, n + j) for j in range(k) for u in range(n) if draw(st.integers(0, 1))]
+    cores = [draw(st.sampled_from("CD")) for _ in range(n + k)]
+    times = [draw(st.integers(0, 20)) for _ in range(n + k)]
+    device = [draw(st.integers(1, 2)) for _ in range(n)] + [0] * k
+    return (times, edges, cores, 3, device, draw(st.integers(0, 9)), draw(st.integers(0, 9)),
+            draw(st.integers(0, 10**6)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(cases(), gathers()), st.integers(1, 3))
+def test_plans_with_turns_are_proven_and_emulate_as_scheduled(case, flags):
+    times, edges, cores, devs, device, sync, link, seed = case
+    hw = hardware(cores=(("C", 3), ("D", 2)), sync=sync + 1, link_lat=link, flags=flags)
+    g = explicit(hw, times, edges, cores, devices=devs, device=device)
+    m = Machine.of(hw, devs)
+    rng = np.random.default_rng(seed)
+    s = list_schedule(g, m, pick=lambda t, ok, free: ok[rng.integers(len(ok))])
+    try:
+        p = lower(g, m, s)
+    except UserError:
+        return
+    assert p.flags_needed() <= flags
+    assert check_plan(p, g, m) == []
+    r = emulate(g, m, p, EmulatorOptions(contention=False))
+    assert r.findings == ()
+    assert np.array_equal(r.start, s.start) and np.array_equal(r.end, s.end)
