@@ -22,6 +22,7 @@ chains as it has flags, so a plan that fits without them gets none.
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,24 +43,46 @@ class Expect:
     devices: int
     sync: int
     link: int
-    short: frozenset = frozenset()   # groups (kernel * devices + device) that take no turns
 
     def turn_group(self, b: int) -> int:
         """The group of a turn waited for by b's producer (it lives on that queue's device)."""
         return int(self.kernel[b]) * self.devices + int(self.queue_device[self.producer[b]])
 
 
-def pack(plan, tracked, group, lat, rank, budget=None, expect: Expect | None = None):
-    """(chain id per tracked event, numbered from 0 per group; the order events joined their
-    chains; turns as (A, B) event pairs). `group[k]` is tracked[k]'s (kernel, device) group,
-    `rank[k]` orders tails (higher: preferred). With `expect`, groups in `budget` (group ->
-    flags) that have opened that many chains link events by turns (module docstring)."""
+@dataclass(frozen=True)
+class Facts:
+    """The tracked events in rank order (bit k of a fact stands for ev[k]) and what the plan
+    proves at each one's first signal (`hpdsl.plan_flags.order_facts`)."""
+
+    tracked: np.ndarray
+    by_rank: np.ndarray
+    ev: np.ndarray
+    first: dict
+    seen: list
+    group: list
+    lat: list
+    below: dict
+
+
+def facts(plan, tracked, group, lat, rank) -> Facts:
+    """`group[k]` is tracked[k]'s (kernel, device) group; `rank[k]` orders tails (higher:
+    preferred)."""
     by_rank = np.argsort(rank, kind="stable")
-    ev = tracked[by_rank]             # bit k of a fact stands for ev[k]
+    ev = tracked[by_rank]
     first, seen = order_facts(plan, ev, lat)
-    pos = {e: k for k, e in enumerate(ev.tolist())}
-    grp, lat_k = group[by_rank].tolist(), lat[ev].tolist()
+    lat_k = lat[ev].tolist()
     below = {v: sum(1 << k for k, x in enumerate(lat_k) if x <= v) for v in set(lat_k)}
+    return Facts(tracked, by_rank, ev, first, seen, group[by_rank].tolist(), lat_k, below)
+
+
+def pack(f: Facts, lat, budget=None, expect: Expect | None = None, room=None):
+    """(chain id per tracked event, numbered from 0 per group; the order events joined their
+    chains; turns as (A, B) event pairs). With `expect`, groups in `budget` (group ->
+    flags) that have opened that many chains link events by turns (module docstring),
+    while the turn's own group has flags to spare (`room`: group -> free flags; updated)."""
+    tracked, by_rank, ev, first, seen = f.tracked, f.by_rank, f.ev, f.first, f.seen
+    pos = {e: k for k, e in enumerate(ev.tolist())}
+    grp, lat_k, below = f.group, f.lat, f.below
     if expect is not None:
         # expected order; it agrees with every order the plan proves (first, seen, ties)
         at = {e: i for i, e in enumerate(seen)}
@@ -75,9 +98,12 @@ def pack(plan, tracked, group, lat, rank, budget=None, expect: Expect | None = N
         ki, kr = first[e]
         avail = tails.get(g, 0) & (kr | (ki & below[lat_k[k]]))
         a = avail.bit_length() - 1 if avail else -1
-        if a < 0 and expect is not None and budget is not None and n_chains.get(g, 0) >= budget.get(g, 1 << 62):
-            t = _turn_tail(expect, by_end.get(g, []), e, lat)
+        full = budget is not None and n_chains.get(g, 0) >= budget.get(g, 1 << 62)
+        if a < 0 and full and expect is not None:
+            tg_ = expect.turn_group(e)
+            t = _turn_tail(expect, by_end.get(g, []), e, lat) if room[tg_] > 0 else -1
             if t >= 0:
+                room[tg_] -= 1
                 a = pos[t]
                 turns.append((t, e))
         if a >= 0:
@@ -105,8 +131,6 @@ def _turn_tail(x: Expect, tails: list, b: int, lat) -> int:
     """The tail expected to end last whose turn to b would arrive before b's first signal
     and would prove the order; -1 if none."""
     q = int(x.producer[b])
-    if x.turn_group(b) in x.short:
-        return -1
     i = bisect.bisect_right(tails, (int(x.first_ns[b]) - x.sync, 1 << 62))
     while i > 0:
         i -= 1
@@ -114,7 +138,9 @@ def _turn_tail(x: Expect, tails: list, b: int, lat) -> int:
         p = int(x.producer[a])
         far = x.queue_device[p] != x.queue_device[q]
         lt = x.sync + (x.link if far else 0)
-        if p != q and end + lt <= x.first_ns[b] and (lat[a] <= lt or lat[a] <= lat[b]):
+        # strictly later in expected time (or a latency between): no cycle can close
+        later = end + lt <= x.first_ns[b] and (lt > 0 or end < x.first_ns[b])
+        if p != q and later and (lat[a] <= lt or lat[a] <= lat[b]):
             return a
     return -1
 
@@ -140,14 +166,29 @@ def assign(plan, group, lat, rank, limit: int, share: bool | None, expect: Expec
     if len(tracked) == 0:
         return plan, flag, base
     tg = inv[tracked]
-    chain, order, turns = pack(plan, tracked, tg, lat, rank[tracked])
+    f = facts(plan, tracked, tg, lat, rank[tracked])
+    chain, order, turns = pack(f, lat)
     n_ch = np.zeros(len(size), np.int64)
     np.maximum.at(n_ch, tg, chain + 1)
     if expect is not None and np.any(n_ch > limit):
+        # turns once a short group has opened `budget` chains; the budget shrinks by what
+        # the last try overflowed (events whose producers take no turns, or whose turns
+        # would land on devices without flags to spare, still need chains)
         short = np.flatnonzero(n_ch > limit)
-        ex = replace(expect, short=frozenset(np.unique(group)[short].tolist()))
-        chain, order, turns = pack(plan, tracked, tg, lat, rank[tracked],
-                                   {int(g): limit for g in short}, ex)
+        used = np.where(over, n_ch, size)         # flags per group before any turn
+        room = dict(zip(np.unique(group).tolist(), (limit - used).tolist()))
+        budget = {int(g): limit for g in short}
+        for step in range(6):
+            free = defaultdict(lambda: limit, room)
+            chain, order, turns = pack(f, lat, budget, expect, free)
+            n_ch[:] = 0
+            np.maximum.at(n_ch, tg, chain + 1)
+            over = {g: int(n_ch[g]) - limit for g in budget if n_ch[g] > limit}
+            if not over:
+                break
+            # doubling steps: the last tries take turns from the first chain on
+            budget = {g: max(b - (over.get(g, 0) << step) if step < 4 else 0, 0)
+                      for g, b in budget.items()}
     for g in np.unique(tg[chain < 0]).tolist():
         # events never reached (only in a plan that deadlocks) keep flags of their own
         sel = tg == g

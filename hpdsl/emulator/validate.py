@@ -2,10 +2,11 @@
 
 Findings: a task that started before a dependency's data was there (the plan lacks a
 sync; a dependency across a barrier needs only to have ended, as the barrier is a host
-synchronization), a deadlock (queues waiting on each other in a cycle), a wait whose count exceeds
-every signal its event will ever get, more live sync flags on a device than it has
-(a flag shared by events in turn counts once), events sharing a flag out of turn (a
-wrong base, or a signal arriving before the previous event's last), and tiles larger than their core's buffer.
+synchronization), a deadlock (queues waiting on each other in a cycle), a wait whose
+count exceeds every signal its event will ever get, more live sync flags on a device
+than it has (a flag shared by events in turn counts once), events sharing a flag out of
+turn (a wrong base, or a signal arriving before the previous event's last), and tiles
+larger than their core's buffer.
 """
 from __future__ import annotations
 
