@@ -59,7 +59,8 @@ class Fluid:
         self.dem: dict[int, tuple] = {}         # instruction -> its demands
         self.gfirst: list[tuple] = []           # group -> its first-stage resources
         self.glf: list[float] = []              # group -> link factor
-        self.gsum: list[dict] = []              # group -> second-stage resource -> raw demand
+        self.gsum: list = []                    # group -> second-stage resource -> raw demand
+                                                # (None for a group without links)
 
     def group(self, res: tuple) -> int:
         """The group id of flows on resources `res` (a sorted tuple)."""
@@ -75,7 +76,9 @@ class Fluid:
             self.gnext.append(-1)
             self.gfirst.append(tuple(r for r in res if self.first[r]))
             self.glf.append(1.0)
-            self.gsum.append({r: 0.0 for r in res if not self.first[r]})
+            # a group without links keeps link factor 1: no raw sums needed
+            self.gsum.append({r: 0.0 for r in res if not self.first[r]}
+                             if self.gfirst[-1] else None)
         return g
 
     def _due(self, g: int) -> int:
@@ -97,45 +100,66 @@ class Fluid:
 
     def _change(self, g: int, demands, t: int, sign: int, touched: set) -> None:
         """Add (sign 1) or remove (-1) the demands of a flow of group g; re-rate every group
-        on a resource whose scale changes, bringing its clock to t first. First-stage
-        resources go first: their scale changes move link factors, hence second-stage totals."""
+        on a resource whose scale changes, bringing its clock to t first. A first-stage
+        scale change moves the link factors of the groups on it, hence second-stage totals:
+        those resources are re-scaled after the loop."""
         cap, total, scale, on, count, first = (self.cap, self.total, self.scale, self.on,
                                                self.count, self.first)
-        dirty = []
+        gt, gv, grate, gres = self.gt, self.gv, self.grate, self.gres
+        gs = self.gsum[g]
+        moved = None
         for r, d in demands:
             k = count[r] + sign
             count[r] = k
-            if not first[r]:
-                gs = self.gsum[g]
+            if gs is None:
+                tot = total[r] = total[r] + sign * d if k else 0.0
+            elif first[r]:
+                tot = total[r] = total[r] + sign * d if k else 0.0
+            else:
                 gs[r] += sign * d
-                total[r] = total[r] + sign * d * self.glf[g] if k else 0.0
-                dirty.append(r)
+                tot = total[r] = total[r] + sign * d * self.glf[g] if k else 0.0
+            s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
+            if s == scale[r]:
                 continue
-            tot = total[r] = total[r] + sign * d if k else 0.0
-            s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
-            if s != scale[r]:
-                scale[r] = s
-                glf, gfirst, gsum = self.glf, self.gfirst, self.gsum
-                for h in on[r]:
-                    fr = gfirst[h]
-                    lf = scale[fr[0]] if len(fr) == 1 else min(map(scale.__getitem__, fr))
-                    old = glf[h]
-                    if lf != old:
-                        glf[h] = lf
-                        for r2, dd in gsum[h].items():
-                            if count[r2]:
-                                total[r2] += dd * (lf - old)
-                            dirty.append(r2)
-                    self._rerate(h, t)
-                    touched.add(h)
-        for r in dirty:
-            tot = total[r]
-            s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
-            if s != scale[r]:
-                scale[r] = s
-                for h in on[r]:
-                    self._rerate(h, t)
-                    touched.add(h)
+            scale[r] = s
+            for h in on[r]:
+                dt = t - gt[h]
+                if dt:
+                    gv[h] += dt * grate[h]
+                    gt[h] = t
+                res = gres[h]
+                grate[h] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
+                touched.add(h)
+            if gs is not None and first[r]:
+                moved = self._link_factors(r, moved)
+        if moved:
+            for r in moved:
+                tot = total[r]
+                s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
+                if s != scale[r]:
+                    scale[r] = s
+                    for h in on[r]:
+                        self._rerate(h, t)
+                        touched.add(h)
+
+    def _link_factors(self, r: int, moved: set | None) -> set | None:
+        """After first-stage resource r's scale changed: update the link factor of every
+        group on it and the second-stage totals they feed; return the resources touched."""
+        scale, glf, gfirst, gsum, total, count = (self.scale, self.glf, self.gfirst, self.gsum,
+                                                  self.total, self.count)
+        for h in self.on[r]:
+            fr = gfirst[h]
+            lf = scale[fr[0]] if len(fr) == 1 else min(map(scale.__getitem__, fr))
+            old = glf[h]
+            if lf != old:
+                glf[h] = lf
+                for r2, dd in gsum[h].items():
+                    if count[r2]:
+                        total[r2] += dd * (lf - old)
+                    if moved is None:
+                        moved = set()
+                    moved.add(r2)
+        return moved
 
     def _rerate(self, g: int, t: int) -> None:
         dt = t - self.gt[g]

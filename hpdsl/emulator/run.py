@@ -115,16 +115,32 @@ def _contention(graph, machine, plan, dur_a, ex, l2):
     for i, d, c, h, sp, s, dd in zip(ex[moving].tolist(), dev, l2r[moving].tolist(),
                                      hbm[moving].tolist(), spill[moving].tolist(),
                                      sent[moving].tolist(), dst):
-        base = ((d * 4 + L2, c),) if c > 0 else ()
-        link = ((d * 4 + LINK_OUT, s), (dd * 4 + LINK_IN, s)) if s > 0 else ()
-        fit = base + ((d * 4 + HBM, h),) + link if h > 0 else base + link
-        out = base + ((d * 4 + HBM, sp),) + link if sp > 0 else base + link
-        gf = memo.get(k := tuple(r for r, _ in fit))
-        if gf is None:
-            gf = memo[k] = group(k) if k else None
-        go = memo.get(k := tuple(r for r, _ in out))
-        if go is None:
-            go = memo[k] = group(k) if k else None
+        m = d * 4
+        if c > 0:
+            kb, base = (m + L2,), ((m + L2, c),)
+        else:
+            kb = base = ()
+        if s > 0:
+            o, n = m + LINK_OUT, dd * 4 + LINK_IN
+            kl, link = (o, n), ((o, s), (n, s))
+        else:
+            kl = link = ()
+        if h > 0:
+            kf, fit = kb + (m + HBM,) + kl, base + ((m + HBM, h),) + link
+        else:
+            kf, fit = kb + kl, base + link
+        if sp == h:
+            ko, out = kf, fit
+        elif sp > 0:
+            ko, out = kb + (m + HBM,) + kl, base + ((m + HBM, sp),) + link
+        else:
+            ko, out = kb + kl, base + link
+        gf = memo.get(kf, -1)
+        if gf == -1:
+            gf = memo[kf] = group(kf) if kf else None
+        go = memo.get(ko, -1)
+        if go == -1:
+            go = memo[ko] = group(ko) if ko else None
         flows[i] = (d, gf, fit, go, out)
     live = None
     if l2 and hw.memory is not None and hw.cache is not None:
