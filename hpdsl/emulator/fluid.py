@@ -122,6 +122,9 @@ class Fluid:
             if s == scale[r]:
                 continue
             scale[r] = s
+            if gs is not None and first[r]:
+                moved = self._link_factors(r, t, moved, touched)
+                continue
             for h in on[r]:
                 dt = t - gt[h]
                 if dt:
@@ -130,8 +133,6 @@ class Fluid:
                 res = gres[h]
                 grate[h] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
                 touched.add(h)
-            if gs is not None and first[r]:
-                moved = self._link_factors(r, moved)
         if moved:
             for r in moved:
                 tot = total[r]
@@ -142,23 +143,31 @@ class Fluid:
                         self._rerate(h, t)
                         touched.add(h)
 
-    def _link_factors(self, r: int, moved: set | None) -> set | None:
-        """After first-stage resource r's scale changed: update the link factor of every
-        group on it and the second-stage totals they feed; return the resources touched."""
+    def _link_factors(self, r: int, t: int, moved: set | None, touched: set) -> set | None:
+        """First-stage resource r's scale changed: re-rate every group on it, update its link
+        factor and the second-stage totals that feed on it; return the resources moved."""
         scale, glf, gfirst, gsum, total, count = (self.scale, self.glf, self.gfirst, self.gsum,
                                                   self.total, self.count)
+        gt, gv, grate, gres = self.gt, self.gv, self.grate, self.gres
+        if moved is None:
+            moved = set()
         for h in self.on[r]:
+            dt = t - gt[h]
+            if dt:
+                gv[h] += dt * grate[h]
+                gt[h] = t
             fr = gfirst[h]
-            lf = scale[fr[0]] if len(fr) == 1 else min(map(scale.__getitem__, fr))
+            lf = scale[fr[0]] if len(fr) == 1 else min(scale[fr[0]], scale[fr[1]]) \
+                if len(fr) == 2 else min(map(scale.__getitem__, fr))
             old = glf[h]
             if lf != old:
                 glf[h] = lf
                 for r2, dd in gsum[h].items():
                     if count[r2]:
                         total[r2] += dd * (lf - old)
-                    if moved is None:
-                        moved = set()
                     moved.add(r2)
+            grate[h] = min(map(scale.__getitem__, gres[h]))
+            touched.add(h)
         return moved
 
     def _rerate(self, g: int, t: int) -> None:
