@@ -7,8 +7,9 @@ For each setting: the fine-tiled DeepSeek-V3 layer (examples/deepseek_moe.hpm) i
 scheduled, then lowered three ways: no sharing (every event of a kernel and device its own
 flag), sharing everywhere (`share_flags=True`), and the default (sharing only on devices
 that need more flags than the hardware has). Prints the most flags any device needs and
-the seconds each lowering took; the hardware's limit is lifted for the first two so that
-they report the need instead of refusing the plan. Figures: docs/plans.md.
+the seconds each lowering took (and, for the default, the turn events it added); the
+hardware's limit is lifted for the first two so that they report the need instead of
+refusing the plan. Figures: docs/plans.md.
 """
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def main() -> None:
             t = time.perf_counter()
             try:
                 p = lower(g, m, s)
-                res = f"ok {p.flags_needed()} flags, {time.perf_counter() - t:.1f} s"
+                turns = sum("+turn" in e for e in p.event_names)
+                res = f"ok {p.flags_needed()} flags, {turns} turns, {time.perf_counter() - t:.1f} s"
                 if a.check:
                     t = time.perf_counter()
                     bad = check_plan(p, g, m)

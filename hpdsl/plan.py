@@ -254,11 +254,16 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
     plan = Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
                 code=rows_code[o], arg=rows_arg[o], count=rows_cnt[o], event_names=names,
                 event_device=ev_dev, event_flag=np.zeros(E, np.int64), header=header)
+    # per event, whether its last signal follows a send (a signal after it pays the link)
+    after_send = np.zeros(E, bool)
+    fin = sig_ord == ev_total[sig_ev]
+    after_send[sig_ev[fin]] = graph.dst[sig_task[fin]] >= 0
     return _flags(plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, schedule.end[sig_task],
-                  share_flags)
+                  after_send, share_flags)
 
 
-def _flags(plan: Plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, sig_end, share) -> Plan:
+def _flags(plan: Plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, sig_end, after_send,
+           share) -> Plan:
     """Give the events flags: one each per kernel and device (kernels reuse flags: a
     barrier ends every counter's life), shared where the plan proves it sound, with turns
     where a device is still short (`hpdsl.plan_share`)."""
@@ -271,7 +276,7 @@ def _flags(plan: Plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, sig_end, 
     last = np.zeros(E, np.int64)
     np.minimum.at(first, sig_ev, sig_end)
     np.maximum.at(last, sig_ev, sig_end)
-    expect = Expect(first, last, ev_worker, machine.worker_device, ev_kernel, D,
+    expect = Expect(first, last, ev_worker, machine.worker_device, ev_kernel, after_send, D,
                     hw.sync_latency, link)
     # tails ranked by when their last signal is expected (a heuristic order only)
     plan, flag, base = assign(plan, ev_kernel * D + plan.event_device.astype(np.int64), lat, last,

@@ -40,6 +40,7 @@ class Expect:
     producer: np.ndarray        # int64 per event: its producer queue
     queue_device: np.ndarray    # int per queue
     kernel: np.ndarray          # int64 per event
+    after_send: np.ndarray      # bool per event: its last signal follows a send
     devices: int
     sync: int
     link: int
@@ -136,7 +137,8 @@ def _turn_tail(x: Expect, tails: list, b: int, lat) -> int:
         i -= 1
         end, a = tails[i]
         p = int(x.producer[a])
-        far = x.queue_device[p] != x.queue_device[q]
+        # the turn's latency, by the emulator's rule (as `plan_flags.signal_latency`)
+        far = x.queue_device[p] != x.queue_device[q] or x.after_send[a]
         lt = x.sync + (x.link if far else 0)
         # strictly later in expected time (or a latency between): no cycle can close
         later = end + lt <= x.first_ns[b] and (lt > 0 or end < x.first_ns[b])

@@ -182,6 +182,19 @@ def test_no_turn_when_it_would_cost_time():
         lower(g, m, s)
 
 
+def test_no_turn_onto_a_device_without_a_flag_to_spare():
+    # as two_senders (which fits one flag with a turn), but a also feeds y on d1.C1 after
+    # b: device 1 uses its one flag already
+    hw = hardware(cores=(("C", 2),), sync=5, link_lat=7, flags=1)
+    a, z, b, c, y = range(5)
+    g = explicit(hw, [10, 20, 3, 1, 1], [(a, c), (z, b), (b, c), (a, y), (b, y)], ["C"] * 5,
+                 devices=2, device=[1, 1, 1, 0, 1])
+    m = Machine.of(hw, 2)
+    s = list_schedule(g, m, pick=lambda t, ok, free: {a: 2, z: 3, b: 3, c: 0, y: 3}[t])
+    with pytest.raises(UserError, match="the plan needs 2 sync flags on device 0"):
+        lower(g, m, s)
+
+
 @st.composite
 def gathers(draw):
     """Tasks on devices 1 and 2 (with dependencies among them) feeding sinks on device 0,
