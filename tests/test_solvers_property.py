@@ -32,9 +32,14 @@ def test_z3_is_at_most_every_heuristic_and_all_meet_the_bound(gm):
     exact = run("z3", graph, machine, opts)     # run() checks every schedule it returns
     assert exact.status == "optimal"
     assert exact.makespan >= exact.lower_bound
+    hw = machine.hardware
+    # a barrier stands for the syncs it replaces (docs/solvers.md), so a kernel-by-kernel
+    # schedule can beat the single-kernel optimum only when a launch costs less than a sync
+    cheap_barriers = hw.launch < hw.sync_latency + (hw.link.latency if hw.link else 0)
     for name in HEURISTICS:
         s = run(name, graph, machine, opts)
-        assert s.makespan >= exact.makespan, name
+        if not (name == "serial" and cheap_barriers):
+            assert s.makespan >= exact.makespan, name
         assert s.makespan >= s.lower_bound
         # the bound reported with a heuristic never exceeds the proven optimum
         assert s.lower_bound <= exact.makespan
