@@ -1,15 +1,15 @@
 """Bandwidth contention: a fluid (processor-sharing) model of shared resources.
 
 Each running task that moves data has a demand on some resources (bytes per ns at its
-uncontended speed): its device's HBM or L2, and for a `send` the sender's link injection
-and the receiver's link ejection. A resource whose summed demand exceeds its capacity
+uncontended speed): its device's L2 and HBM (hpdsl.emulator.demand), and for a `send` the
+sender's link injection and the receiver's link ejection. A resource whose summed demand exceeds its capacity
 scales everyone on it by capacity / demand; a task runs at the smallest scale among its
 resources (1 when nothing is oversubscribed). Example: two sends that each could use the
 whole link share it, run at 1/2 speed and take twice as long as one.
 
 Virtual time, so that a rate change costs O(log n), not one reschedule per flow. Flows
-with the same resources (a *group*: e.g. every HBM-only task of device 3, or every send
-from device 0 to device 5 reading HBM) always run at the same rate, the min of their
+with the same resources (a *group*: e.g. every GMM tile of device 3 on its L2 and HBM, or
+every send from device 0 to device 5) always run at the same rate, the min of their
 resources' scales. Each group keeps a virtual clock V (uncontended ns of progress a
 member has made since the group began) and a heap of its members' finish tags (V at their
 start plus their work); a member finishes when V reaches its tag. A rate change only
@@ -22,9 +22,10 @@ Two stages. A flow slowed by one resource does not use its full demand on the ot
 their full read rate would slow the matmuls beside them for traffic that never happens.
 Resources marked `first` (the links) are shared as above on full demands; on every other
 resource (memory) a flow's demand counts times its group's *link factor*, the smallest
-scale among its first-stage resources. That is max-min fairness solved in one pass, links
-first: exact when a send is link-bound, and when a send is memory-bound instead it still
-claims its full link demand (other sends on that link are then a little pessimistic).
+scale among its first-stage resources. That is one pass of max-min fairness, links first:
+it gives the max-min rates when every send's bottleneck is a link (the usual case); a
+send whose bottleneck is memory still claims its full link demand, so the other sends
+on that link are then slowed a little more than max-min would.
 """
 from __future__ import annotations
 
