@@ -28,10 +28,10 @@ import numpy as np
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT
 
 
-def signal_latency(plan, graph, machine) -> np.ndarray:
-    """int64 per event: the latency of its signals, by the emulator's rule (sync latency, plus
-    the link latency when the counter is on another device or the signal follows a send);
-    the largest when its signals differ."""
+def signal_latency(plan, graph, machine) -> tuple[np.ndarray, np.ndarray]:
+    """(smallest, largest) int64 per event: the latency of its signals, by the emulator's
+    rule (sync latency, plus the link latency when the counter is on another device or the
+    signal follows a send). Plans from `lower` have one latency per event."""
     hw = machine.hardware
     code = plan.code
     idx = np.arange(len(code))
@@ -43,9 +43,12 @@ def signal_latency(plan, graph, machine) -> np.ndarray:
     send = after & (graph.dst[plan.arg[np.maximum(last[sig], 0)]] >= 0)
     far = (plan.event_device[ev] != machine.worker_device[iq[sig]]) | send
     link = hw.link.latency if hw.link is not None else 0
-    out = np.zeros(plan.n_events, np.int64)
-    np.maximum.at(out, ev, hw.sync_latency + far * link)
-    return out
+    lat = hw.sync_latency + far * link
+    hi = np.zeros(plan.n_events, np.int64)
+    np.maximum.at(hi, ev, lat)
+    lo = hi.copy()
+    np.minimum.at(lo, ev, lat)
+    return lo, hi
 
 
 def single_producer(plan) -> np.ndarray:
@@ -60,19 +63,21 @@ def single_producer(plan) -> np.ndarray:
     return (hi < 0) | (lo == hi)
 
 
-def order_facts(plan, tracked: np.ndarray, lat: np.ndarray):
-    """For the tracked events (int array; bit k stands for tracked[k]): per tracked event, the
-    (I, R) bitsets its producer knows at its first signal (None when it never signals),
-    and the tracked events in the order their first signals are reached."""
+def order_facts(plan, tracked: np.ndarray, lat: np.ndarray, lat_lo: np.ndarray | None = None):
+    """For the tracked events (int array; bit k stands for tracked[k]): per tracked event
+    reached, the (I, R) bitsets its producer knows at its first signal, and the tracked
+    events in the order their first signals are reached. `lat`: each event's largest
+    signal latency, `lat_lo` its smallest (default: the same)."""
     E = plan.n_events
+    lat_lo = lat if lat_lo is None else lat_lo
     bit = [0] * E
     for k, e in enumerate(tracked.tolist()):
         bit[e] = 1 << k
     lats = sorted(set(lat[tracked].tolist()))
     upto = {v: sum(1 << k for k, e in enumerate(tracked.tolist()) if lat[e] <= v) for v in lats}
-    lat_mask = [0] * E
+    lat_mask = [0] * E       # per waited event: the tracked ones surely arrived with its signal
     for e in range(E):
-        lv = int(lat[e])
+        lv = int(lat_lo[e])
         lat_mask[e] = max((upto[v] for v in lats if v <= lv), default=0)
     solo = single_producer(plan).tolist()
     code, arg, cnt = plan.code.tolist(), plan.arg.tolist(), plan.count.tolist()
@@ -133,7 +138,7 @@ def order_facts(plan, tracked: np.ndarray, lat: np.ndarray):
 
 def may_follow(facts, bit_a: int, lat_a: int, lat_b: int) -> bool:
     """Whether the plan proves every signal of A arrives before the first of B, given B's
-    producer's (I, R) at B's first signal."""
+    producer's (I, R) at B's first signal, A's largest latency and B's smallest."""
     ki, kr = facts
     return bool(kr & bit_a) or (bool(ki & bit_a) and lat_a <= lat_b)
 
@@ -186,18 +191,18 @@ def check_sharing(plan, graph, machine) -> list[str]:
         out.append(f"event '{plan.event_names[e]}' on flag {plan.event_flag[e]} of device "
                    f"{plan.event_device[e]} counts from {plan.event_base[e]}, not from "
                    f"{want[i]} (the signals of the events before it on that flag)")
-    lat = signal_latency(plan, graph, machine)
+    lat_lo, lat = signal_latency(plan, graph, machine)
     tracked = np.unique(o[shared])
     if not np.all(single_producer(plan)[tracked]):
         bad = tracked[~single_producer(plan)[tracked]][0]
         return out + [f"event '{plan.event_names[bad]}' shares flag {plan.event_flag[bad]} of "
                       f"device {plan.event_device[bad]} but is signalled by several queues"]
-    first, _ = order_facts(plan, tracked, lat)
+    first, _ = order_facts(plan, tracked, lat, lat_lo)
     bit = {int(e): 1 << b for b, e in enumerate(tracked.tolist())}
     bad = 0
     for i in pairs.tolist():
         a, b = int(o[i]), int(o[i + 1])
-        if b in first and not may_follow(first[b], bit[a], int(lat[a]), int(lat[b])):
+        if b in first and not may_follow(first[b], bit[a], int(lat[a]), int(lat_lo[b])):
             bad += 1
             if bad <= 10:
                 out.append(f"events '{plan.event_names[a]}' and '{plan.event_names[b]}' share flag "

@@ -185,11 +185,11 @@ def assign(plan, group, lat, rank, limit: int, share: bool | None, expect: Expec
             chain, order, turns = pack(f, lat, budget, expect, free)
             n_ch[:] = 0
             np.maximum.at(n_ch, tg, chain + 1)
-            over = {g: int(n_ch[g]) - limit for g in budget if n_ch[g] > limit}
-            if not over:
+            spill = {g: int(n_ch[g]) - limit for g in budget if n_ch[g] > limit}
+            if not spill:
                 break
             # doubling steps: the last tries take turns from the first chain on
-            budget = {g: max(b - (over.get(g, 0) << step) if step < 4 else 0, 0)
+            budget = {g: max(b - (spill.get(g, 0) << step) if step < 4 else 0, 0)
                       for g, b in budget.items()}
     for g in np.unique(tg[chain < 0]).tolist():
         # events never reached (only in a plan that deadlocks) keep flags of their own
@@ -208,8 +208,8 @@ def assign(plan, group, lat, rank, limit: int, share: bool | None, expect: Expec
         return plan, flag, base
     # turns take the next free flags of their groups
     nxt: dict[int, int] = {}
-    for gv, f in zip(group.tolist(), flag.tolist()):
-        nxt[gv] = max(nxt.get(gv, 0), f + 1)
+    for gv, fl in zip(group.tolist(), flag.tolist()):
+        nxt[gv] = max(nxt.get(gv, 0), fl + 1)
     t_flag = []
     for _, b in turns:
         gv = expect.turn_group(b)
