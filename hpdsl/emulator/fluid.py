@@ -149,7 +149,7 @@ class Fluid:
         factor and the second-stage totals that feed on it; return the resources moved."""
         scale, glf, gfirst, gsum, total, count = (self.scale, self.glf, self.gfirst, self.gsum,
                                                   self.total, self.count)
-        gt, gv, grate, gres = self.gt, self.gv, self.grate, self.gres
+        gt, gv, grate, gres, cap = self.gt, self.gv, self.grate, self.gres, self.cap
         if moved is None:
             moved = set()
         for h in self.on[r]:
@@ -166,7 +166,9 @@ class Fluid:
                 for r2, dd in gsum[h].items():
                     if count[r2]:
                         total[r2] += dd * (lf - old)
-                    moved.add(r2)
+                    # a resource at full speed that stays within capacity keeps scale 1
+                    if scale[r2] != 1.0 or total[r2] > cap[r2] * (1 + 1e-12):
+                        moved.add(r2)
             grate[h] = min(map(scale.__getitem__, gres[h]))
             touched.add(h)
         return moved
