@@ -73,6 +73,31 @@ def _int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+# counts live in int32 arrays; no plan signals an event more often than this
+MAX_COUNT = 2**31 - 1
+
+
+def _header(s, where: Loc) -> PlanHeader:
+    """The "schedule" object (optional, informative), checked so a hand edit cannot crash."""
+    if not isinstance(s, dict):
+        _fail(where, f"\"schedule\" must be an object, found {json.dumps(s)[:40]}")
+    for key in ("scheduler", "status"):
+        if not isinstance(s.get(key, ""), str):
+            _fail(where, f"\"schedule\" field \"{key}\" must be a string, found {json.dumps(s[key])[:40]}")
+    for key in ("makespan_ns", "lower_bound_ns"):
+        v = s.get(key, 0)
+        if not _int(v) or not 0 <= v < 2**63:
+            _fail(where, f"\"schedule\" field \"{key}\" must be a non-negative integer, "
+                         f"found {json.dumps(v)[:40]}")
+    v = s.get("solve_seconds", 0.0)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
+        _fail(where, f"\"schedule\" field \"solve_seconds\" must be a non-negative number, "
+                     f"found {json.dumps(v)[:40]}")
+    return PlanHeader(s.get("scheduler", "manual"), s.get("status", "feasible"),
+                      s.get("makespan_ns", 0), s.get("lower_bound_ns", 0),
+                      float(s.get("solve_seconds", 0.0)))
+
+
 def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<plan>") -> Plan:
     """Parse and validate plan JSON against `graph` and `machine`; UserError on any mistake.
 
@@ -84,6 +109,8 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise UserError(f"not valid JSON: {e.msg}", loc=Loc(filename, e.lineno, e.colno)) from None
+    except RecursionError:
+        _fail(where, "not a plan: the JSON is nested too deeply")
     if not isinstance(doc, dict):
         _fail(where, "a plan must be a JSON object with 'version', 'queues' and 'events'")
     if doc.get("version") != PLAN_VERSION:
@@ -104,8 +131,12 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
                          f"devices 0..{machine.devices - 1}")
         if info["flag"] < 0:
             _fail(where, f"event '{name}' has negative flag {info['flag']}")
+        if info["flag"] >= machine.hardware.sync_flags:
+            _fail(where, f"event '{name}' uses flag {info['flag']}, but hardware "
+                         f"'{machine.hardware.name}' has {machine.hardware.sync_flags} sync flags "
+                         f"per device (flags 0..{machine.hardware.sync_flags - 1})")
         b = info.get("base", 0)
-        if not _int(b) or b < 0:
+        if not _int(b) or not 0 <= b <= MAX_COUNT:
             _fail(where, f"event '{name}' has \"base\" {json.dumps(b)}; it must be a "
                          f"non-negative integer (the flag count the event starts from)")
         ev_index[name] = len(ev_dev)
@@ -162,6 +193,9 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
                     if not _int(c) or c < 1:
                         _fail(where, f"{at}: a wait's \"count\" must be a positive integer, "
                                      f"found {json.dumps(c)}")
+                    if c > MAX_COUNT:
+                        _fail(where, f"{at}: a wait's \"count\" {c} is above the limit of "
+                                     f"{MAX_COUNT}")
                     code.append(WAIT), arg.append(ev_index[e]), cnt.append(c)
                 else:
                     code.append(SIGNAL), arg.append(ev_index[e]), cnt.append(0)
@@ -182,10 +216,7 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
         ords = np.empty(len(sig), np.int32)
         ords[o] = np.arange(len(sig)) - first[ev[o]] + 1
         cnt_a[sig] = ords
-    s = doc.get("schedule", {}) or {}
-    header = PlanHeader(str(s.get("scheduler", "manual")), str(s.get("status", "feasible")),
-                        int(s.get("makespan_ns", 0) or 0), int(s.get("lower_bound_ns", 0) or 0),
-                        float(s.get("solve_seconds", 0.0) or 0.0))
+    header = _header(doc.get("schedule", {}) or {}, where)
     return Plan(queues=tuple(w.name for w in machine.workers), ptr=np.array(ptr), code=code_a,
                 arg=arg_a, count=cnt_a, event_names=tuple(ev_index), event_device=np.array(ev_dev),
                 event_flag=np.array(ev_flag), header=header,

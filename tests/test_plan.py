@@ -107,6 +107,23 @@ def _doc():
     (lambda d: d["events"].update({"x": {"device": 0}}),
      "event 'x' must be {\"device\": D, \"flag\": F} with integers"),
     (lambda d: d.update(queues=[]), "'queues' must be an object mapping queue names to instruction lists"),
+    # hand edits that once crashed the loader
+    (lambda d: d["queues"]["d0.C1.q"].__setitem__(0, {"op": "wait", "event": "d0.C0.q>d0", "count": 10**12}),
+     "queue 'd0.C1.q' instruction 0: a wait's \"count\" 1000000000000 is above the limit of 2147483647"),
+    (lambda d: d["events"].update({"x": {"device": 0, "flag": 10**15}}),
+     "event 'x' uses flag 1000000000000000, but hardware 'H' has 16 sync flags per device (flags 0..15)"),
+    (lambda d: d["events"].update({"x": {"device": 0, "flag": 0, "base": 10**30}}),
+     "event 'x' has \"base\" 1000000000000000000000000000000; it must be a non-negative integer"),
+    (lambda d: d.update(schedule="x"), "\"schedule\" must be an object, found \"x\""),
+    (lambda d: d["schedule"].update(makespan_ns="x"),
+     "\"schedule\" field \"makespan_ns\" must be a non-negative integer, found \"x\""),
+    (lambda d: d["schedule"].update(lower_bound_ns=-5),
+     "\"schedule\" field \"lower_bound_ns\" must be a non-negative integer, found -5"),
+    (lambda d: d["schedule"].update(makespan_ns=10**400),
+     "\"schedule\" field \"makespan_ns\" must be a non-negative integer, found 1000000000"),
+    (lambda d: d["schedule"].update(status=3), "\"schedule\" field \"status\" must be a string, found 3"),
+    (lambda d: d["schedule"].update(solve_seconds=[]),
+     "\"schedule\" field \"solve_seconds\" must be a non-negative number, found []"),
 ])
 def test_load_plan_errors(edit, message):
     g, m, doc = _doc()
@@ -132,6 +149,12 @@ def test_load_plan_bad_json_is_located():
     g, m, _ = _doc()
     with pytest.raises(UserError, match=r"p.json:1:2: error: not valid JSON"):
         load_plan("{oops", g, m, "p.json")
+
+
+def test_load_plan_deeply_nested_json_is_a_user_error():
+    g, m, _ = _doc()
+    with pytest.raises(UserError, match=r"^p.json: error: not a plan: the JSON is nested too deeply$"):
+        load_plan("[" * 100_000 + "]" * 100_000, g, m, "p.json")
 
 
 def test_load_plan_rejects_task_on_wrong_core():
