@@ -52,3 +52,23 @@ def test_emulate_command(tmp_path, capsys):
 def test_emulate_command_missing_plan_file(capsys):
     assert main(["emulate", "examples/diamond.hpm", "nope.json"]) == 1
     assert "error: cannot read plan 'nope.json': No such file or directory" in capsys.readouterr().err
+
+
+def test_emulate_command_plan_not_utf8(tmp_path, capsys):
+    plan = tmp_path / "p.json"
+    plan.write_bytes(b'{"version": 1,\n "queues": {"\xff": []}}')
+    assert main(["emulate", "examples/diamond.hpm", str(plan)]) == 1
+    err = capsys.readouterr().err
+    assert f"{plan}:2:14: error: plan '{plan}' is not UTF-8 text (byte 0xff cannot be decoded)" in err
+
+
+def test_emulate_command_endless_plan_is_refused_bounded(capsys):
+    import os
+    import pytest
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("needs /dev/zero")
+    assert main(["emulate", "examples/diamond.hpm", "/dev/zero"]) == 1
+    err = capsys.readouterr().err
+    assert "error: plan '/dev/zero' is larger than 67129344 bytes, more than any plan for this " \
+           "graph of 5 tasks takes" in err

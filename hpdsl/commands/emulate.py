@@ -71,21 +71,37 @@ def summary(graph, d: dict) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
-    from pathlib import Path
+def read_plan_text(path: str, n_tasks: int) -> str:
+    """The plan file as text: bounded (a lowered plan takes well under 4 KiB a task), UTF-8."""
+    from hpdsl.errors import Loc, UserError
 
+    limit = min(2**31, 2**26 + 4096 * n_tasks)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise UserError(f"cannot read plan '{path}': {e.strerror}") from None
+    if len(data) > limit:
+        raise UserError(f"plan '{path}' is larger than {limit} bytes, more than any plan for "
+                        f"this graph of {n_tasks} tasks takes", loc=Loc(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise UserError(f"plan '{path}' is not UTF-8 text (byte 0x{data[e.start]:02x} cannot be "
+                        f"decoded)", loc=Loc(path, line, col)) from None
+
+
+def run(args) -> int:
     from hpdsl.commands.common import load_graph, progress, write_atomic
     from hpdsl.emulator import EmulatorOptions, emulate
-    from hpdsl.errors import UserError
     from hpdsl.machine import Machine
     from hpdsl.plan_check import check_plan
     from hpdsl.plan_json import load_plan
 
-    try:
-        text = Path(args.plan).read_text()
-    except OSError as e:
-        raise UserError(f"cannot read plan '{args.plan}': {e.strerror}") from None
     _, graph = load_graph(args)
+    text = read_plan_text(args.plan, graph.n_tasks)
     machine = Machine.of(graph.hardware, graph.devices)
     plan = load_plan(text, graph, machine, args.plan)
     static = check_plan(plan, graph, machine)
