@@ -80,7 +80,8 @@ def route(r: Routing, devices: int, tokens: int, experts: int, topk: int) -> Rou
     elif r.kind == "zipf":
         perm = rng.permutation(experts)
         logp = np.empty(experts)
-        logp[perm] = -r.param * np.log(np.arange(1, experts + 1))
+        with np.errstate(over="ignore"):   # a huge exponent: -inf for all but the top
+            logp[perm] = -r.param * np.log(np.arange(1, experts + 1))
         ch = _top_k_draws(rng, devices * tokens, logp, topk)
     else:
         g = int(r.param)
@@ -109,12 +110,19 @@ def _top_k_draws(rng: np.random.Generator, n: int, logp: np.ndarray, k: int) -> 
     if k >= m:
         out[:] = np.arange(m)
         return out
-    inv_p = np.exp(-(logp - logp.max())).astype(np.float32)   # 1/p, scaled so the largest p is 1
+    neg = -(logp - logp.max())                  # log(1/p), scaled so the largest p is 1
+    # past e^80 1/p overflows float32 (a huge zipf exponent): race in log space instead
+    in_log = not neg.max() <= 80.0
+    inv_p = neg if in_log else np.exp(neg).astype(np.float32)
     step = max(1, _BLOCK // m)
     for a in range(0, n, step):
         b = min(n, a + step)
         keys = rng.standard_exponential(size=(b - a, m), dtype=np.float32)
-        keys *= inv_p
+        if in_log:
+            with np.errstate(divide="ignore", invalid="ignore"):   # log 0, inf - inf: rank last
+                keys = np.log(keys.astype(np.float64)) + inv_p
+        else:
+            keys *= inv_p
         if k == 1:
             out[a:b, 0] = keys.argmin(axis=1)
         else:

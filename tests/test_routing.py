@@ -89,3 +89,19 @@ def test_errors():
     with pytest.raises(UserError, match=r"grouped routing with 3 groups needs experts \(4\) "
                                         r"and topk \(2\) to be multiples of 3"):
         route(Routing("grouped", 3), 1, 4, 4, 2)
+
+
+@pytest.mark.parametrize("s", [1000.0, 1e300, 1e308])
+def test_zipf_huge_exponent_picks_the_top_experts_without_overflow(s):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # an overflow in exp or in the float32 cast used to warn
+        r = route(Routing("zipf", s, seed=3), 2, 100, 16, 4)
+    assert distinct(r.choices)
+    c = r.counts.sum(axis=0)
+    # the 4 most popular experts take every pick
+    assert np.sort(c)[-4:].sum() == c.sum() == 2 * 100 * 4
+    if s < 1e308:   # (at 1e308 all but the top expert are -inf: equally impossible)
+        # and in rank order: the same 4 for every token
+        assert (np.sort(r.choices, axis=-1) == np.sort(r.choices[0, 0])).all()
