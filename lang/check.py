@@ -245,6 +245,8 @@ def check_tiling(t: Tiling) -> list[Diagnostic]:
         kind = kinds.get(op.kind)
         if kind is None:
             continue   # reported with the workload
+        if r.chunk is None and r.tile is None:
+            continue   # its number was not usable, and lowering said so
         if kind.split == "chunk" and r.chunk is None:
             d.append(Diagnostic(r.loc, f"op '{r.op}' ({op.kind}) is split in chunks of rows: "
                                        f"write '{r.op} chunk ROWS'"))

@@ -226,8 +226,9 @@ class _Lowering:
             else:
                 rows = self.number(r.rows, f"tile rows of '{r.op.name}'")
                 cols = self.number(r.cols, f"tile columns of '{r.op.name}'")
-                if rows is not None and cols is not None:
-                    rules.append(TileRule(r.op.name, tile=(rows, cols), core=core, loc=self.loc(r)))
+                # a bad number (reported) still leaves a rule: no 'has no rule' error after it
+                tile = (rows, cols) if rows is not None and cols is not None else None
+                rules.append(TileRule(r.op.name, tile=tile, core=core, loc=self.loc(r)))
         return None if wl is None else Tiling(t.name, wl, tuple(rules), self.loc(t))
 
     def graph(self, g, hardware: dict[str, Hardware]) -> Graph | None:

@@ -140,6 +140,10 @@ PINNED = [
     ('rule_unknown_op', [
         "rule_unknown_op_with_error.hpm:33:5: error: tiling 't' has a rule for 'comb', which is not an op of workload 'W' (did you mean 'combine'? valid: 'act', 'combine', 'dispatch', 'down', 'up')",
     ]),
+    ('rule_not_whole', [   # one error per bad number: no 'has no rule' or 'write chunk' after it
+        "rule_not_whole_with_error.hpm:28:20: error: chunk of 'dispatch' must be a whole number, found '32.5'",
+        "rule_not_whole_with_error.hpm:31:24: error: tile columns of 'down' must be a whole number, found '25.5'",
+    ]),
     ('setting_twice', [
         "setting_twice_with_error.hpm:14:5: error: workload 'W' sets 'tokens' twice (first at line 13)",
     ]),
