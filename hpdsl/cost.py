@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.spec import CoreType, Hardware
 
 INELIGIBLE = -1
+# int64 ns summed over up to millions of tasks stay exact below this (the spec's limit on
+# an explicit task's time, too)
+MAX_TASK_NS = 3.6e12
 
 # Per-task runtime overhead of workload tasks, in core clock cycles (an estimate, see
 # docs/cost-model.md): reading the task descriptor and the dependency counter from global
@@ -80,6 +84,12 @@ def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) 
     return t + task_overhead_ns(hw)
 
 
+def _too_slow(graph: TaskGraph, hw: Hardware, core: CoreType, task: int, t: float):
+    raise UserError(f"task {graph.label(task)} would take {t:.3g} ns on core type '{core.name}', "
+                    f"above the limit of 1 hour (3.6e+12 ns); check the rates, bandwidths and "
+                    f"clock of hardware '{hw.name}'", loc=hw.loc)
+
+
 def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
     """int64 array (n_tasks, n_core_types): ns to run each task on each core type, -1 if it cannot."""
     hw = machine.hardware
@@ -94,6 +104,9 @@ def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
             if core.name not in graph.cores[k] or not core.can(kind):
                 continue
             t = work_times(graph, hw, core, sel)
+            slow = np.flatnonzero((fixed < 0) & ~(t <= MAX_TASK_NS))
+            if len(slow):
+                _too_slow(graph, hw, core, int(sel[slow[0]]), float(t[slow[0]]))
             out[sel, ci] = np.where(fixed >= 0, fixed, np.ceil(t)).astype(np.int64)
     return out
 

@@ -20,6 +20,7 @@ from .load import Source, loc_of
 DEFAULT_SYNC_FLAGS = 1024
 DEFAULT_SYNC_LATENCY_NS = 0
 DEFAULT_LAUNCH_NS = 0
+MAX_TIME_NS = 3.6e12   # one hour: a task, latency or launch time longer than that is a typo
 
 REQUIRED_SETTINGS = ("devices", "tokens", "hidden", "experts", "expert_ffn")
 DEFAULT_DTYPE = "bf16"
@@ -89,6 +90,10 @@ class _Lowering:
 
     def time_ns(self, q, what: str) -> int | None:
         v = self.quantity(q, "time", what)
+        if v is not None and v > MAX_TIME_NS:
+            # times are int64 ns, summed over up to millions of tasks: keep the sums exact
+            self.err(self.loc(q), f"{what} must be at most 1 hour (3.6e+12 ns), found {v:g} ns")
+            return None
         return None if v is None else int(round(v))
 
     # ------------------------------------------------------------------ hardware

@@ -149,3 +149,17 @@ def test_worked_example_up_tile_compulsory_part(deepseek):
     assert g.bytes_hbm[u] == weights == 229376
     assert g.bytes_spill[u] == weights + 128 * 7168 * 2 / 16 + 128 * 256 * 2 == 409600
     assert g.bytes_hbm[u] / (1.6e12 / 24) * 1e9 < 31528 - 541   # still compute bound
+
+
+def test_a_task_slower_than_an_hour_is_a_user_error():
+    from hpdsl.errors import UserError
+
+    # 1 kFLOPS: the int64 ns sums over a graph could overflow (1e-30 TFLOPS used to wrap
+    # around and surface as a misleading 'no core type can run' error)
+    hw = Hardware("Slow", cores=(CoreType("V", 2, (Queue("v", ("vector",), 1e3),)),))
+    g = toy_graph(hw, [1e10, 1e3], [0, 0])
+    with pytest.raises(UserError) as e:
+        task_times(g, Machine.of(hw))
+    assert str(e.value).endswith(
+        f"error: task {g.label(0)} would take 1e+16 ns on core type 'V', above the limit of 1 hour "
+        "(3.6e+12 ns); check the rates, bandwidths and clock of hardware 'Slow'")

@@ -159,6 +159,10 @@ PINNED = [
     ('takes_no_n', [
         "takes_no_n_with_error.hpm:22:5: error: op 'act' of kind swiglu takes no output width 'n'; its width follows from its input",
     ]),
+    ('time_limit', [   # times are int64 ns summed over the graph; an hour is exactly allowed
+        "time_limit_with_error.hpm:4:26: error: sync latency must be at most 1 hour (3.6e+12 ns), found 1e+39 ns",
+        "time_limit_with_error.hpm:9:25: error: the time of task 'b' must be at most 1 hour (3.6e+12 ns), found 3.601e+12 ns",
+    ]),
     ('tile_for_chunk_op', [
         "tile_for_chunk_op_with_error.hpm:28:5: error: op 'dispatch' (dispatch) is split in chunks of rows: write 'dispatch chunk ROWS'",
     ]),
