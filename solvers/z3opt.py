@@ -90,7 +90,7 @@ def z3opt(ctx: Context, options) -> Schedule:
         left = options.time_limit - (time.perf_counter() - t0)
         if left <= 0:
             break
-        solver.set("timeout", max(1, int(left * 1000)))
+        solver.set("timeout", max(1, min(int(left * 1000), 2**32 - 1)))   # z3 takes a uint ms
         target = max(lo, hi - step)
         probe = z3.Bool(f"probe_{target}")
         solver.add(z3.Implies(probe, model.C <= target))

@@ -2,6 +2,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from hpdsl.cli import main
 from hpdsl.solvers import REGISTRY
 
@@ -42,3 +44,18 @@ def test_unknown_scheduler_exits_1_with_the_valid_names(capsys):
 def test_z3_refusal_exits_1(capsys):
     assert main(["schedule", str(EXAMPLES / "toy.hpm"), "-s", "z3", "--max-z3-tasks", "10"]) == 1
     assert "more than the 10 the exact scheduler 'z3' accepts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cmd, args, message", [
+    ("schedule", ["-s", "z3", "--time-limit", "nan"], "--time-limit must be a finite number of seconds >= 0, got nan"),
+    ("schedule", ["-s", "z3", "--time-limit", "inf"], "--time-limit must be a finite number of seconds >= 0, got inf"),
+    ("schedule", ["-s", "z3", "--time-limit", "-1"], "--time-limit must be a finite number of seconds >= 0, got -1"),
+    ("schedule", ["-s", "random", "--seed", "-1"], "--seed must be a whole number >= 0, got -1"),
+    ("schedule", ["-s", "z3", "--max-z3-tasks", "-5"], "--max-z3-tasks must be a whole number >= 0, got -5"),
+    ("compare", ["--time-limit", "nan"], "--time-limit must be a finite number of seconds >= 0, got nan"),
+    ("compare", ["--z3-default-tasks", "-3"], "--z3-default-tasks must be a whole number >= 0, got -3"),
+])
+def test_solver_options_out_of_range_exit_1(cmd, args, message, capsys):
+    # these were tracebacks (nan/inf into z3's timeout, a negative numpy seed)
+    assert main([cmd, str(EXAMPLES / "diamond.hpm"), *args]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {message}"

@@ -38,6 +38,20 @@ def parse_settings(items: list[str]) -> dict[str, str]:
     return out
 
 
+def check_solver_args(args) -> None:
+    """--time-limit, --seed and --max-z3-tasks as the schedulers can use them (UserError if not)."""
+    import math
+
+    if not (math.isfinite(args.time_limit) and args.time_limit >= 0):
+        raise UserError(f"--time-limit must be a finite number of seconds >= 0, got {args.time_limit:g}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be a whole number >= 0, got {args.seed}")
+    for opt in ("max_z3_tasks", "z3_default_tasks"):
+        v = getattr(args, opt, 0)
+        if v < 0:
+            raise UserError(f"--{opt.replace('_', '-')} must be a whole number >= 0, got {v}")
+
+
 def load_graph(args):
     """Load args.spec, pick args.target, apply --set and generate the task graph."""
     from hpdsl.generate import generate

@@ -6,7 +6,8 @@ import sys
 import textwrap
 import time
 
-from hpdsl.commands.common import add_target_args, bundled_example, load_graph, progress
+from hpdsl.commands.common import (add_target_args, bundled_example, check_solver_args, load_graph,
+                                   progress)
 
 DEFAULT_SPEC = "deepseek_moe.hpm"
 DEFAULT_TARGET = "fine"
@@ -117,6 +118,7 @@ def run(args) -> int:
     if args.spec is None:
         args.spec = bundled_example(DEFAULT_SPEC)
         args.target = args.target or DEFAULT_TARGET
+    check_solver_args(args)
     names = None if args.schedulers is None else tuple(args.schedulers.split(","))
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
                              max_z3_tasks=args.max_z3_tasks,

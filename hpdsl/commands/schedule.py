@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from hpdsl.commands.common import add_target_args, emit, load_graph, progress
+from hpdsl.commands.common import add_target_args, check_solver_args, emit, load_graph, progress
 
 
 def add_parser(sub) -> None:
@@ -70,6 +70,7 @@ def run(args) -> int:
     from hpdsl.solvers import Options, lookup
     from hpdsl.solvers import run as solve
 
+    check_solver_args(args)
     lookup(args.scheduler)   # an unknown name fails before the graph is generated
     _, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
