@@ -104,6 +104,12 @@ def run(name: str, graph: TaskGraph, machine: Machine, options: Options | None =
     options = options or Options()
     ctx = ctx or Context.of(graph, machine)
     ctx.min_time  # a task no core can run is a user error, raised before any solver runs
+    from hpdsl.solvers.listsched import NONDELAY
+    if name in NONDELAY and graph.n_tasks > options.nondelay_max_tasks:
+        # roughly tasks x waiting tasks: say so up front rather than look hung
+        options.report(f"{name}: {graph.n_tasks:,} tasks; this non-delay list rule can take "
+                         f"minutes to hours above {options.nondelay_max_tasks:,} tasks (heft and "
+                         f"fifo take seconds)")
     t0 = time.perf_counter()
     s = info.function.with_context(ctx, options)
     seconds = time.perf_counter() - t0

@@ -59,3 +59,19 @@ def test_solver_options_out_of_range_exit_1(cmd, args, message, capsys):
     # these were tracebacks (nan/inf into z3's timeout, a negative numpy seed)
     assert main([cmd, str(EXAMPLES / "diamond.hpm"), *args]) == 1
     assert capsys.readouterr().err.strip() == f"error: {message}"
+
+
+def test_a_slow_list_rule_on_a_big_graph_says_so_up_front():
+    from hpdsl.generate import generate
+    from hpdsl.lang import load
+    from hpdsl.machine import Machine
+    from hpdsl.solvers import Options, run
+
+    g = generate(load(str(EXAMPLES / "toy.hpm")), None, {})
+    said = []
+    run("cp", g, Machine.of(g.hardware, g.devices), Options(nondelay_max_tasks=10, progress=said.append))
+    assert said == ["cp: 48 tasks; this non-delay list rule can take minutes to hours above 10 tasks "
+                    "(heft and fifo take seconds)"]
+    said.clear()
+    run("heft", g, Machine.of(g.hardware, g.devices), Options(nondelay_max_tasks=10, progress=said.append))
+    assert said == []
