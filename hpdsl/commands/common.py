@@ -62,19 +62,40 @@ def load_graph(args):
 
 
 def write_atomic(path: str, data: str | bytes) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
+    """Write a file so that readers see the old or the new content, never half of it.
+
+    A path that exists and is not a regular file (/dev/null, /dev/stdout, a pipe) is written
+    in place: replacing it would swap a device for a file.
+    """
+    import stat
+
     path = Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise UserError(f"cannot write '{path}': it is a folder")
     if path.parent and not path.parent.exists():
         raise UserError(f"cannot write '{path}': folder '{path.parent}' does not exist")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            with open(path, mode) as f:
+                f.write(data)
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as e:
+        raise UserError(f"cannot write '{path}': {e.strerror}") from None
     try:
         with os.fdopen(fd, mode) as f:
             f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise UserError(f"cannot write '{path}': {e.strerror}") from None
         raise
 
 
