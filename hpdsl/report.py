@@ -209,9 +209,13 @@ def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
                         f"not an hpdsl report (no report.html); choose a new folder")
     parent = dest.parent if str(dest.parent) else Path(".")
     if not parent.is_dir():
-        raise UserError(f"cannot write the report to '{out_dir}': folder '{parent}' "
-                        f"does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=parent))
+        raise UserError(f"cannot write the report to '{out_dir}': " +
+                        (f"'{parent}' is a file, not a folder" if parent.exists() else
+                         f"folder '{parent}' does not exist"))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=parent))
+    except OSError as e:
+        raise UserError(f"cannot write the report to '{out_dir}': {e.strerror}") from None
     try:
         text = render(c, tmp, spec_path, traces)
         (tmp / "report.html").write_text(text, encoding="utf-8")
@@ -223,8 +227,10 @@ def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):   # a full disk, a folder made read-only meanwhile
+            raise UserError(f"cannot write the report to '{out_dir}': {e.strerror}") from None
         raise
     if progress:
         progress(f"report: {len(list(dest.iterdir()))} files in {dest}")

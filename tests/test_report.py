@@ -174,3 +174,20 @@ def test_big_graph_traces_keep_a_few_devices(toy, monkeypatch):
             flows.setdefault(e["id"], []).append(e["ph"])
     assert all(sorted(v) == ["f", "s"] for v in flows.values())
     assert note == "; device 0 of 2 only, the graph has 48 tasks"
+
+
+def test_report_under_a_file_or_failing_to_write_is_a_user_error(tmp_path, toy, monkeypatch):
+    f = tmp_path / "afile"
+    f.write_text("")
+    with pytest.raises(UserError, match=r"^error: cannot write the report to '.*afile/rep': "
+                                        r"'.*afile' is a file, not a folder$"):
+        write_report(toy, str(f / "rep"))
+    # an OSError while writing (a full disk) leaves nothing behind and exits 1, not a traceback
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(hpdsl.gantt, "gantt", full)
+    with pytest.raises(UserError, match=r"^error: cannot write the report to '.*rep': "
+                                        r"No space left on device$"):
+        write_report(toy, str(tmp_path / "rep"))
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
