@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from generate_cases import EXAMPLES, LONG, MOE, TWO, edge_set, make
-from hpdsl.generate import (count_tasks, from_tiling, generate)
+from hpdsl.generate import count_tasks, from_tiling, generate
 from hpdsl.routing import route
-from hpdsl.spec import (Tiling)
+from hpdsl.spec import Tiling
 
 
 def oracle(g, t: Tiling):

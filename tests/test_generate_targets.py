@@ -5,9 +5,8 @@ import pytest
 
 from generate_cases import EXAMPLES, HW, MOE, edge_set, make
 from hpdsl.errors import UserError
-from hpdsl.generate import (apply_settings, from_tiling, generate, resolve_target)
-from hpdsl.spec import (CoreType, Graph, Hardware, Op, Queue, Spec, Task,
-                        TileRule, Tiling)
+from hpdsl.generate import apply_settings, from_tiling, generate, resolve_target
+from hpdsl.spec import CoreType, Graph, Hardware, Op, Queue, Spec, Task, TileRule, Tiling
 
 
 # ------------------------------------------------------------------ targets, settings, errors
