@@ -135,7 +135,7 @@ def test_a_new_kind_is_one_class_and_a_registry_entry(monkeypatch):
     from hpdsl.generate import generate
     from hpdsl.ops.quantize import Quantize
     from hpdsl.spec import Spec, Tiling, Workload
-    from test_generate import HW
+    from generate_cases import HW
 
     class Scale(Quantize):
         name = "scale"
