@@ -137,25 +137,24 @@ class Context:
         d = max(1, self.machine.devices)
         return np.where(g.dst >= 0, (g.dst.astype(np.int64) - g.device) % d, 0)
 
-    @cached_property
-    def pred_latency(self) -> np.ndarray:
-        """Latency of each pred-CSR edge when its two ends run on different workers."""
+    def _latency(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Latency of edges u -> v when their two ends run on different workers."""
         g, hw = self.graph, self.machine.hardware
-        v = np.repeat(np.arange(self.n), np.diff(g.pred_ptr))
-        u = g.pred.astype(np.int64)
         link = hw.link.latency if hw.link is not None else 0
         far = (g.device[u] != g.device[v]) | (g.dst[u] >= 0)
         return (hw.sync_latency + link * far).astype(np.int64)
 
     @cached_property
+    def pred_latency(self) -> np.ndarray:
+        """Latency of each pred-CSR edge when its two ends run on different workers."""
+        g = self.graph
+        return self._latency(g.pred.astype(np.int64), np.repeat(np.arange(self.n), np.diff(g.pred_ptr)))
+
+    @cached_property
     def succ_latency(self) -> np.ndarray:
         """The same latencies, aligned with the succ CSR."""
-        g, hw = self.graph, self.machine.hardware
-        u = np.repeat(np.arange(self.n), np.diff(g.succ_ptr))
-        v = g.succ.astype(np.int64)
-        link = hw.link.latency if hw.link is not None else 0
-        far = (g.device[u] != g.device[v]) | (g.dst[u] >= 0)
-        return (hw.sync_latency + link * far).astype(np.int64)
+        g = self.graph
+        return self._latency(np.repeat(np.arange(self.n), np.diff(g.succ_ptr)), g.succ.astype(np.int64))
 
     @cached_property
     def levels(self) -> list[np.ndarray]:

@@ -115,3 +115,17 @@ def emit(text: str, out: str | None) -> None:
 
 def progress(msg: str) -> None:
     print(f"hpdsl: {msg}", file=sys.stderr, flush=True)
+
+
+def print_result(result: dict, as_json: bool, summary: str, written: tuple[str, str] | None = None) -> None:
+    """One result as `{"results": [result]}` JSON on stdout, or the human summary plus the
+    file it wrote (`written` = (label, path))."""
+    if as_json:
+        import json
+
+        json.dump({"results": [result]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(summary)
+        if written and written[1]:
+            print(f"{written[0]:<12} {written[1]}")

@@ -1,8 +1,6 @@
 """`hpdsl emulate SPEC PLAN`: run a plan on the emulated machine; print a summary or JSON."""
 from __future__ import annotations
 
-import json
-import sys
 
 
 def add_parser(sub) -> None:
@@ -94,7 +92,7 @@ def read_plan_text(path: str, n_tasks: int) -> str:
 
 
 def run(args) -> int:
-    from hpdsl.commands.common import load_graph, progress, write_atomic
+    from hpdsl.commands.common import load_graph, print_result, progress, write_atomic
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.machine import Machine
     from hpdsl.plan_check import check_plan
@@ -113,11 +111,5 @@ def run(args) -> int:
 
         write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
     d = result_dict(plan, r, static)
-    if args.json:
-        json.dump({"results": [d]}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(summary(graph, d))
-        if args.trace:
-            print(f"trace        {args.trace}")
+    print_result(d, args.json, summary(graph, d), ("trace", args.trace))
     return 1 if d["violations"] else 0

@@ -1,12 +1,11 @@
 """`hpdsl schedule`: generate a spec's task graph, run one scheduler, print or save the plan."""
 from __future__ import annotations
 
-import json
-import sys
 
 import numpy as np
 
-from hpdsl.commands.common import add_target_args, check_solver_args, emit, load_graph, progress
+from hpdsl.commands.common import (add_target_args, check_solver_args, emit, load_graph,
+                                  print_result, progress)
 
 
 def add_parser(sub) -> None:
@@ -82,11 +81,5 @@ def run(args) -> int:
 
         emit(lower(graph, machine, s).to_json(), args.output)
     r = result(graph, machine, s)
-    if args.json:
-        json.dump({"results": [r]}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(summary(graph, r))
-        if args.output:
-            print(f"plan         {args.output}")
+    print_result(r, args.json, summary(graph, r), ("plan", args.output))
     return 0
