@@ -260,3 +260,38 @@ def tile_shape(lo: np.ndarray, hi: np.ndarray, width: int, w: int):
     rows = np.repeat(hi - lo, len(c0)).astype(np.float64)
     cols = np.tile(np.minimum(w, width - c0), len(lo)).astype(np.float64)
     return rows, cols
+
+
+class ChunkKind(OpKind):
+    """A `send` op moving rows between tokens' and experts' devices in chunks of at most
+    `chunk` rows of one (source device, expert) pair: dispatch and combine, mirrored."""
+
+    capability = "send"
+    split = "chunk"
+    to_experts = True          # dispatch: token device -> expert device; combine: back
+    flops_per_element = 0.0    # combine sums the landing rows into the tokens
+
+    def count(self, layer: Layer, rule, op, inp: Tensor) -> int:
+        return int(ceil_div(layer.counts, rule.chunk).sum())
+
+    def read_share_of(self, layer: Layer) -> float:
+        """Fraction of a chunk's payload it is the compulsory (off-chip) reader of."""
+        return 1.0
+
+    def chunks(self, layer: Layer, rule, inp: Tensor, **extra) -> OpTiles:
+        e, d, seg_lo, seg_len = send_segments(layer)
+        seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
+        expert = e[seg]
+        elems = ((hi - lo) * inp.width).astype(np.float64)
+        payload = elems * layer.dtype_bytes
+        src, dst = d[seg], layer.expert_device[expert]
+        if not self.to_experts:
+            src, dst = dst, src
+        out = np.where(src == dst, payload, 0.0)    # a local put writes its own memory
+        hbm, spill = offchip(inp, payload * self.read_share_of(layer), out)
+        return OpTiles(
+            space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
+            row0=lo - layer.expert_off[expert], dst=dst,
+            width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
+            flops=elems * self.flops_per_element, bytes_in=payload, bytes_out=out,
+            bytes_sent=payload, bytes_hbm=hbm, bytes_spill=spill, **extra)

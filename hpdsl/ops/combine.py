@@ -10,37 +10,18 @@ accumulation on the destination is not charged (see docs/cost-model.md).
 """
 from __future__ import annotations
 
-import numpy as np
-
-from hpdsl.ops.base import (EXPERT, TOKEN, Layer, OpKind, OpTiles, Tensor, ceil_div, chunk_segments,
-                            offchip, send_segments)
+from hpdsl.ops.base import EXPERT, TOKEN, ChunkKind, Layer, OpTiles, Tensor
 
 
-class Combine(OpKind):
+class Combine(ChunkKind):
     name = "combine"
-    capability = "send"
-    split = "chunk"
+    to_experts = False
+    flops_per_element = 1.0
     out_space = TOKEN
     spaces = (EXPERT,)
 
-    def count(self, layer: Layer, rule, op, inp: Tensor) -> int:
-        return int(ceil_div(layer.counts, rule.chunk).sum())
-
     def tiles(self, layer: Layer, rule, op, inp: Tensor) -> OpTiles:
-        e, d, seg_lo, seg_len = send_segments(layer)
-        seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
-        expert = e[seg]
-        elems = ((hi - lo) * inp.width).astype(np.float64)
-        payload = elems * layer.dtype_bytes
-        src, dst = layer.expert_device[expert], d[seg]
-        out = np.where(src == dst, payload, 0.0)
-        hbm, spill = offchip(inp, payload, out)
-        return OpTiles(
-            space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
-            row0=lo - layer.expert_off[expert], dst=dst,
-            width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
-            flops=elems, bytes_in=payload, bytes_out=out, bytes_sent=payload,
-            write_mapped=True, bytes_hbm=hbm, bytes_spill=spill)
+        return self.chunks(layer, rule, inp, write_mapped=True)
 
 
 KIND = Combine()

@@ -14,39 +14,21 @@ off chip only when intermediates spill.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from hpdsl.ops.base import (EXPERT, TOKEN, Layer, OpKind, OpTiles, Tensor, ceil_div, chunk_segments,
-                            offchip, send_segments)
+from hpdsl.ops.base import EXPERT, TOKEN, ChunkKind, Layer, OpTiles, Tensor
 
 
-class Dispatch(OpKind):
+class Dispatch(ChunkKind):
     name = "dispatch"
-    capability = "send"
-    split = "chunk"
     needs_input = False
     out_space = EXPERT
     forwards_tokens = True   # a shared-expert matmul of a dispatch reads the same tokens
     spaces = (TOKEN,)
 
-    def count(self, layer: Layer, rule, op, inp: Tensor) -> int:
-        return int(ceil_div(layer.counts, rule.chunk).sum())
+    def read_share_of(self, layer: Layer) -> float:
+        return 1.0 / layer.topk   # a token is read by topk chunks, one per chosen expert
 
     def tiles(self, layer: Layer, rule, op, inp: Tensor) -> OpTiles:
-        e, d, seg_lo, seg_len = send_segments(layer)
-        seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
-        expert = e[seg]
-        payload = ((hi - lo) * inp.width * layer.dtype_bytes).astype(np.float64)
-        src, dst = d[seg], layer.expert_device[expert]
-        out = np.where(src == dst, payload, 0.0)
-        hbm, spill = offchip(inp, payload / layer.topk, out)
-        return OpTiles(
-            space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
-            row0=lo - layer.expert_off[expert], dst=dst,
-            width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
-            flops=np.zeros(len(lo)), bytes_in=payload,
-            bytes_out=out, bytes_sent=payload, read_mapped=True,
-            bytes_hbm=hbm, bytes_spill=spill)
+        return self.chunks(layer, rule, inp, read_mapped=True)
 
 
 KIND = Dispatch()
