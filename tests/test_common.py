@@ -45,3 +45,23 @@ def test_write_atomic_reports_os_errors_as_user_errors(tmp_path):
     f.write_text("")
     with pytest.raises(UserError, match=f"^error: cannot write '{f}/x': Not a directory$"):
         write_atomic(str(f / "x"), "x")
+
+
+def test_outputs_are_checked_before_the_long_work(tmp_path, capsys, monkeypatch):
+    """A bad -o / --trace / --report path fails before solving or emulating, not after."""
+    import hpdsl.solvers
+
+    def must_not_run(*a, **k):
+        raise AssertionError("solved before checking the output path")
+
+    monkeypatch.setattr(hpdsl.solvers, "run", must_not_run)
+    missing = tmp_path / "no" / "plan.json"
+    assert main(["schedule", "examples/toy.hpm", "-s", "heft", "-o", str(missing)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: cannot write '{missing}': folder '{missing.parent}' does not exist")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["compare", "examples/toy.hpm", "-s", "heft", "--report", str(afile)]) == 1
+    assert capsys.readouterr().err.strip() == f"error: cannot write '{afile}': it is a file"
+    assert main(["emulate", "examples/toy.hpm", "plan.json", "--trace", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == f"error: cannot write '{tmp_path}': it is a folder"

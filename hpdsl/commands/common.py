@@ -61,6 +61,26 @@ def load_graph(args):
     return spec, generate(spec, args.target, parse_settings(args.settings))
 
 
+def check_output_path(path: str | Path, folder: bool = False):
+    """Refuse an output path that cannot be written, before any long work; its stat or None.
+
+    `folder`: the output is a folder (a report), so an existing file is in the way.
+    """
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode) != folder:
+        what = "a folder" if not folder else "a file"
+        raise UserError(f"cannot write '{path}': it is {what}")
+    if path.parent and not path.parent.exists():
+        raise UserError(f"cannot write '{path}': folder '{path.parent}' does not exist")
+    return st
+
+
 def write_atomic(path: str, data: str | bytes) -> None:
     """Write a file so that readers see the old or the new content, never half of it.
 
@@ -71,14 +91,7 @@ def write_atomic(path: str, data: str | bytes) -> None:
 
     path = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
-    try:
-        st = os.stat(path)
-    except OSError:
-        st = None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise UserError(f"cannot write '{path}': it is a folder")
-    if path.parent and not path.parent.exists():
-        raise UserError(f"cannot write '{path}': folder '{path.parent}' does not exist")
+    st = check_output_path(path)
     try:
         if st is not None and not stat.S_ISREG(st.st_mode):
             with open(path, mode) as f:

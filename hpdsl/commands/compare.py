@@ -6,8 +6,8 @@ import sys
 import textwrap
 import time
 
-from hpdsl.commands.common import (add_target_args, bundled_example, check_solver_args, load_graph,
-                                   progress)
+from hpdsl.commands.common import (add_target_args, bundled_example, check_output_path,
+                                   check_solver_args, load_graph, progress)
 
 DEFAULT_SPEC = "deepseek_moe.hpm"
 DEFAULT_TARGET = "fine"
@@ -119,6 +119,8 @@ def run(args) -> int:
         args.spec = bundled_example(DEFAULT_SPEC)
         args.target = args.target or DEFAULT_TARGET
     check_solver_args(args)
+    if args.report:
+        check_output_path(args.report, folder=True)   # before solving, not after
     names = None if args.schedulers is None else tuple(args.schedulers.split(","))
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
                              max_z3_tasks=args.max_z3_tasks,

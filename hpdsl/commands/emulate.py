@@ -92,12 +92,15 @@ def read_plan_text(path: str, n_tasks: int) -> str:
 
 
 def run(args) -> int:
-    from hpdsl.commands.common import load_graph, print_result, progress, write_atomic
+    from hpdsl.commands.common import (check_output_path, load_graph, print_result, progress,
+                                       write_atomic)
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.machine import Machine
     from hpdsl.plan_check import check_plan
     from hpdsl.plan_json import load_plan
 
+    if args.trace:
+        check_output_path(args.trace)
     _, graph = load_graph(args)
     text = read_plan_text(args.plan, graph.n_tasks)
     machine = Machine.of(graph.hardware, graph.devices)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpdsl.commands.common import (add_target_args, check_solver_args, emit, load_graph,
-                                  print_result, progress)
+from hpdsl.commands.common import (add_target_args, check_output_path, check_solver_args, emit,
+                                  load_graph, print_result, progress)
 
 
 def add_parser(sub) -> None:
@@ -70,6 +70,8 @@ def run(args) -> int:
     from hpdsl.solvers import run as solve
 
     check_solver_args(args)
+    if args.output not in (None, "-"):
+        check_output_path(args.output)   # before a long solve, not after
     lookup(args.scheduler)   # an unknown name fails before the graph is generated
     _, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
