@@ -174,7 +174,6 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
     >>> p.stream(0), p.stream(1)
     ([('exec', 0, 0), ('signal', 0, 1)], [('wait', 0, 1), ('exec', 1, 0)])
     """
-    hw = machine.hardware
     n, W, D = graph.n_tasks, len(machine.workers), machine.devices
     w = schedule.worker.astype(np.int64)
     kern = (np.zeros(n, dtype=np.int64) if schedule.kernel is None

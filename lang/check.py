@@ -6,7 +6,6 @@ changed by `--set` overrides can be re-validated with the same messages.
 """
 from __future__ import annotations
 
-from collections import Counter
 
 from hpdsl.errors import Diagnostic, Loc, did_you_mean
 from hpdsl.spec import ANY, Graph, Hardware, Spec, Tiling, Workload

@@ -33,7 +33,9 @@ from hpdsl.solvers.links import Timeline, first_fit
 class Placer:
     """Mutable placement state for one scheduling run (not shared between runs)."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, kernel: np.ndarray | None = None):
+        """`kernel`: per-task kernel numbers of a baseline; an edge between kernels pays no
+        latency (the barrier and the next launch stand for it)."""
         g = ctx.graph
         self.ctx = ctx
         n = ctx.n
@@ -41,10 +43,16 @@ class Placer:
         self.dev = g.device.tolist()
         self.pred_ptr = g.pred_ptr.tolist()
         self.pred = g.pred.tolist()
-        self.plat = ctx.pred_latency.tolist()
+        plat, slat = ctx.pred_latency, ctx.succ_latency
+        if kernel is not None:
+            pv = np.repeat(np.arange(n), np.diff(g.pred_ptr))
+            plat = np.where(kernel[g.pred] == kernel[pv], plat, 0)
+            su = np.repeat(np.arange(n), np.diff(g.succ_ptr))
+            slat = np.where(kernel[su] == kernel[g.succ], slat, 0)
+        self.plat = plat.tolist()
         self.succ_ptr = g.succ_ptr.tolist()
         self.succ = g.succ.tolist()
-        self.slat = ctx.succ_latency.tolist()
+        self.slat = slat.tolist()
         self.times_by_core = [ctx.times[:, c].tolist() for c in range(ctx.times.shape[1])]
         self.worker = [-1] * n
         self.start = [0] * n

@@ -66,8 +66,7 @@ def serial(ctx: Context, options) -> Schedule:
     topo = np.concatenate(ctx.levels) if ctx.n else np.empty(0, np.int64)
     # kernel first, then the rank-aware send order; stable: topological order otherwise
     order = topo[np.lexsort((ctx.ratr[topo], kernel[topo]))]
-    p = Placer(ctx)
-    _no_latency_across_kernels(ctx, p, kernel)
+    p = Placer(ctx, kernel)
     launch = ctx.release
     k_start, k_cur, k_end = launch, 0, launch
     for t in order.tolist():
@@ -79,13 +78,3 @@ def serial(ctx: Context, options) -> Schedule:
     worker, start, end = p.arrays()
     return Schedule("serial", "baseline", worker, start, end, kernel=kernel)
 
-
-def _no_latency_across_kernels(ctx: Context, p: Placer, kernel: np.ndarray) -> None:
-    """Zero the placer's edge latencies between kernels (the barrier's launch covers them)."""
-    g = ctx.graph
-    v = np.repeat(np.arange(ctx.n), np.diff(g.pred_ptr))
-    same = kernel[g.pred] == kernel[v]
-    p.plat = np.where(same, ctx.pred_latency, 0).tolist()
-    u = np.repeat(np.arange(ctx.n), np.diff(g.succ_ptr))
-    same = kernel[u] == kernel[g.succ]
-    p.slat = np.where(same, ctx.succ_latency, 0).tolist()

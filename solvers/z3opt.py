@@ -112,7 +112,7 @@ def z3opt(ctx: Context, options) -> Schedule:
     ub = best.makespan
     lb = max(lb, min(lo * sc, ub))
     status = "optimal" if lb >= ub else "feasible"
-    note = (f"proved optimal" if status == "optimal"
+    note = ("proved optimal" if status == "optimal"
             else f"time limit: best {ub} ns, proven bound {lb} ns")
     options.report(f"z3: {note}, {time.perf_counter() - t0:.1f} s")
     return _result(best, status, lb, t0, note)

@@ -9,7 +9,7 @@ from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.solvers import Options, run
 from hpdsl.solvers.context import Context
-from hpdsl.solvers.listsched import heft, list_schedule
+from hpdsl.solvers.listsched import list_schedule
 from hpdsl.spec import CoreType, Hardware, Queue
 from solvers_graphs import BENCHDATA, explicit, stg
 

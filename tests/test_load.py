@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from hpdsl.lang import load, loads
-from hpdsl.errors import UserError
 from hpdsl.spec import ANY
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from hpdsl.errors import UserError
 from hpdsl.machine import Machine
-from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan, lower
+from hpdsl.plan import EXEC, WAIT, Plan, lower
 from hpdsl.plan_check import check_plan
 from hpdsl.plan_json import load_plan
 from hpdsl.schedule import Schedule
