@@ -122,19 +122,3 @@ def fastest_times(graph: TaskGraph, machine: Machine, times: np.ndarray | None =
     best = t[np.arange(graph.n_tasks), core]
     return np.where(best == big, -1, best), np.where(best == big, -1, core)
 
-
-def edge_latency(graph: TaskGraph, machine: Machine, u: int, v: int, wu: int, wv: int) -> int:
-    """ns between u's end and v's earliest start when u runs on worker wu and v on wv.
-
-    Same worker: 0 (queue order). Same device: the sync flag latency. A `send` whose data
-    lands on v's device, or any cross-device edge: link latency plus sync latency (a put to
-    the sender's own device goes the same put-and-signal way, so it pays the same).
-    """
-    if wu == wv:
-        return 0
-    hw = machine.hardware
-    lat = hw.sync_latency
-    du, dv = machine.worker_device[wu], machine.worker_device[wv]
-    if du != dv or graph.dst[u] >= 0:
-        lat += hw.link.latency if hw.link is not None else 0
-    return int(lat)

@@ -31,6 +31,7 @@ import numpy as np
 
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
+from hpdsl.latency import far, latency, link_latency
 from hpdsl.machine import Machine
 from hpdsl.plan_ties import tie_key
 from hpdsl.schedule import Schedule
@@ -195,7 +196,7 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
     s, d = src[cross], dst[cross]
     pdev = machine.worker_device[w[s]].astype(np.int64)
     cdev = graph.device[d].astype(np.int64)
-    slow = ((pdev != cdev) | (graph.dst[s] >= 0)).astype(np.int64)
+    slow = far(pdev, cdev, graph.dst[s] >= 0).astype(np.int64)
     ekey = ((kern[s] * W + w[s]) * D + cdev) * 2 + slow
     ukeys, edge_ev = np.unique(ekey, return_inverse=True)
     edge_ev = edge_ev.reshape(-1)
@@ -269,14 +270,12 @@ def _flags(plan: Plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, sig_end, 
     from hpdsl.plan_share import Expect, assign   # it reads plans: imported here
 
     hw, E, D = machine.hardware, plan.n_events, machine.devices
-    link = hw.link.latency if hw.link is not None else 0
-    lat = hw.sync_latency + ev_slow * link
+    lat = latency(hw, ev_slow)
     first = np.full(E, np.iinfo(np.int64).max, np.int64)
     last = np.zeros(E, np.int64)
     np.minimum.at(first, sig_ev, sig_end)
     np.maximum.at(last, sig_ev, sig_end)
-    expect = Expect(first, last, ev_worker, machine.worker_device, ev_kernel, after_send, D,
-                    hw.sync_latency, link)
+    expect = Expect(first, last, ev_worker, machine.worker_device, ev_kernel, after_send, D, hw)
     # tails ranked by when their last signal is expected (a heuristic order only)
     plan, flag, base = assign(plan, ev_kernel * D + plan.event_device.astype(np.int64), lat, last,
                               hw.sync_flags, share, expect)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl.latency import far, latency
+
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT
 
 
@@ -41,9 +43,7 @@ def signal_latency(plan, graph, machine) -> tuple[np.ndarray, np.ndarray]:
     ev = plan.arg[sig].astype(np.int64)
     after = last[sig] >= plan.ptr[iq[sig]]
     send = after & (graph.dst[plan.arg[np.maximum(last[sig], 0)]] >= 0)
-    far = (plan.event_device[ev] != machine.worker_device[iq[sig]]) | send
-    link = hw.link.latency if hw.link is not None else 0
-    lat = hw.sync_latency + far * link
+    lat = latency(hw, far(machine.worker_device[iq[sig]], plan.event_device[ev], send))
     hi = np.zeros(plan.n_events, np.int64)
     np.maximum.at(hi, ev, lat)
     lo = hi.copy()

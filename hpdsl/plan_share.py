@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from hpdsl.latency import far, latency
+
 from hpdsl.plan import SIGNAL, WAIT
 from hpdsl.plan_flags import order_facts
 
@@ -42,8 +44,7 @@ class Expect:
     kernel: np.ndarray          # int64 per event
     after_send: np.ndarray      # bool per event: its last signal follows a send
     devices: int
-    sync: int
-    link: int
+    hardware: object            # hpdsl.spec.Hardware: the turn's latency, by hpdsl.latency
 
     def turn_group(self, b: int) -> int:
         """The group of a turn waited for by b's producer (it lives on that queue's device)."""
@@ -132,14 +133,12 @@ def _turn_tail(x: Expect, tails: list, b: int, lat) -> int:
     """The tail expected to end last whose turn to b would arrive before b's first signal
     and would prove the order; -1 if none."""
     q = int(x.producer[b])
-    i = bisect.bisect_right(tails, (int(x.first_ns[b]) - x.sync, 1 << 62))
+    i = bisect.bisect_right(tails, (int(x.first_ns[b]) - x.hardware.sync_latency, 1 << 62))
     while i > 0:
         i -= 1
         end, a = tails[i]
         p = int(x.producer[a])
-        # the turn's latency, by the emulator's rule (as `plan_flags.signal_latency`)
-        far = x.queue_device[p] != x.queue_device[q] or x.after_send[a]
-        lt = x.sync + (x.link if far else 0)
+        lt = int(latency(x.hardware, far(x.queue_device[p], x.queue_device[q], x.after_send[a])))
         # strictly later in expected time (or a latency between): no cycle can close
         later = end + lt <= x.first_ns[b] and (lt > 0 or end < x.first_ns[b])
         if p != q and later and (lat[a] <= lt or lat[a] <= lat[b]):

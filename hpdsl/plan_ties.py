@@ -27,6 +27,8 @@ import heapq
 
 import numpy as np
 
+from hpdsl.latency import far, latency
+
 
 def release(graph, machine, w, kern, start, end, src, dst) -> np.ndarray:
     """int64 per task: r(v), the latest end + edge latency over its same-kernel dependencies
@@ -34,8 +36,7 @@ def release(graph, machine, w, kern, start, end, src, dst) -> np.ndarray:
     hw = machine.hardware
     other = (w[src] != w[dst]) & (kern[src] == kern[dst])
     s, d = src[other], dst[other]
-    far = (machine.worker_device[w[s]] != graph.device[d]) | (graph.dst[s] >= 0)
-    lat = hw.sync_latency + far.astype(np.int64) * (hw.link.latency if hw.link is not None else 0)
+    lat = latency(hw, far(machine.worker_device[w[s]], graph.device[d], graph.dst[s] >= 0))
     r = np.full(graph.n_tasks, np.iinfo(np.int64).min // 4, np.int64)
     np.maximum.at(r, d, end[s] + lat)
     return r

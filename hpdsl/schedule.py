@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hpdsl.cost import edge_latency, task_times
+from hpdsl.cost import task_times
 from hpdsl.graph import TaskGraph
+from hpdsl.latency import edge_latency, max_latency
 from hpdsl.machine import Machine
 
 STATUSES = ("optimal", "feasible", "heuristic", "baseline")
@@ -96,8 +97,7 @@ def check_schedule(graph: TaskGraph, machine: Machine, s: Schedule,
             cross &= s.kernel[src] == s.kernel[dst]
         cross = np.flatnonzero(cross)
         slack = s.start[dst[cross]] - s.end[src[cross]]
-        hw = machine.hardware
-        max_lat = hw.sync_latency + (hw.link.latency if hw.link else 0)
+        max_lat = max_latency(machine.hardware)
         for i in cross[slack < max_lat]:
             u, v = int(src[i]), int(dst[i])
             if s.start[v] < s.end[u] + edge_latency(graph, machine, u, v, int(w[u]), int(w[v])):

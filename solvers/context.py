@@ -15,6 +15,7 @@ import numpy as np
 
 from hpdsl.cost import task_times
 from hpdsl.graph import TaskGraph
+from hpdsl.latency import graph_latencies
 from hpdsl.machine import Machine
 
 
@@ -139,10 +140,7 @@ class Context:
 
     def _latency(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Latency of edges u -> v when their two ends run on different workers."""
-        g, hw = self.graph, self.machine.hardware
-        link = hw.link.latency if hw.link is not None else 0
-        far = (g.device[u] != g.device[v]) | (g.dst[u] >= 0)
-        return (hw.sync_latency + link * far).astype(np.int64)
+        return graph_latencies(self.graph, self.machine.hardware, u, v)
 
     @cached_property
     def pred_latency(self) -> np.ndarray:

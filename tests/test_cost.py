@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hpdsl.cost import edge_latency, fastest_times, task_overhead_ns, task_times
+from hpdsl.cost import fastest_times, task_overhead_ns, task_times
+from hpdsl.latency import edge_latency
 from hpdsl.generate import generate
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpdsl.cost import edge_latency, task_times
+from hpdsl.cost import task_times
+from hpdsl.latency import edge_latency
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule, check_schedule

@@ -26,6 +26,7 @@ from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.record import Record
 from hpdsl.emulator.timed import Live, run_timed
 from hpdsl.graph import TaskGraph
+from hpdsl.latency import far, latency
 from hpdsl.machine import Machine
 from hpdsl.plan import EXEC, SIGNAL, Plan
 
@@ -33,7 +34,7 @@ HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device
 
 
 def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray:
-    """int64 per instruction: a signal's latency (0 elsewhere), as cost.edge_latency charges it."""
+    """int64 per instruction: a signal's latency (0 elsewhere), as hpdsl.latency charges it."""
     hw = machine.hardware
     code = plan.code
     iq = plan.instruction_queue()
@@ -43,12 +44,9 @@ def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray
     task = np.where(valid, plan.arg[np.maximum(last, 0)], 0)
     sig = code == SIGNAL
     ev = np.where(sig, plan.arg, 0)
-    far = np.zeros(len(code), bool)
-    if plan.n_events:
-        far = plan.event_device[ev] != machine.worker_device[iq]
-    far |= valid & (graph.dst[task] >= 0) if graph.n_tasks else far
-    link = hw.link.latency if hw.link is not None else 0
-    return np.where(sig, hw.sync_latency + far * link, 0).astype(np.int64)
+    dev = plan.event_device[ev] if plan.n_events else machine.worker_device[iq]
+    send = valid & (graph.dst[task] >= 0) if graph.n_tasks else np.zeros(len(code), bool)
+    return np.where(sig, latency(hw, far(machine.worker_device[iq], dev, send)), 0).astype(np.int64)
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,

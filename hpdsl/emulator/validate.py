@@ -16,6 +16,7 @@ import numpy as np
 from hpdsl.emulator.record import Record
 from hpdsl.emulator.result import Finding
 from hpdsl.graph import TaskGraph
+from hpdsl.latency import graph_latencies
 from hpdsl.machine import Machine
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
 from hpdsl.plan_flags import base_wanted, flag_key
@@ -62,11 +63,10 @@ def _missing_sync(graph, machine, plan, rec, limit) -> list[Finding]:
     src, dst = graph.edges()
     if len(src) == 0:
         return []
-    far = (graph.device[src] != graph.device[dst]) | (graph.dst[src] >= 0)
     # no latency on one queue, nor across a barrier (all earlier data is visible after it)
     k = exec_kernel(plan, graph.n_tasks)
     lat = np.where((w[src] == w[dst]) | (k[src] != k[dst]), 0,
-                   hw.sync_latency + far * (hw.link.latency if hw.link else 0))
+                   graph_latencies(graph, hw, src, dst))
     ran = (rec.end[src] >= 0) & (rec.start[dst] >= 0)
     early = np.flatnonzero(ran & (rec.start[dst] < rec.end[src] + lat))
     out = []
