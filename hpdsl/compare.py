@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from hpdsl.errors import UserError
+from hpdsl.fmt import change, duration
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 
@@ -232,14 +233,8 @@ def compare(graph: TaskGraph, machine: Machine, options: CompareOptions | None =
     return Comparison(graph, machine, runs, skipped, generate_seconds, tuple(contrast(c)))
 
 
-def _pct(a: float, b: float) -> str:
-    return f"{a:.0%} -> {b:.0%}"
-
-
 def contrast(c: Comparison) -> list[str]:
     """Cross-run sentences: the best run against serial and against the lower bound."""
-    from hpdsl.explain import _ns
-
     good = [r for r in c.runs if r.ok and r.result is not None and r.result.ok]
     if not good:
         return []
@@ -255,23 +250,23 @@ def contrast(c: Comparison) -> list[str]:
         dk = base.kernels - best.kernels
         if dk > 0 and c.machine.hardware.launch:
             parts.append(f"{dk} fewer kernel launch{'es' if dk != 1 else ''} "
-                         f"(-{_ns(dk * c.machine.hardware.launch)})")
+                         f"(-{duration(dk * c.machine.hardware.launch)})")
         ba, bb = base.activity, best.activity
         if ba.comm_ns and bb.comm_ns:
-            parts.append("exposed communication " + _pct(base.result.exposed_comm / ba.comm_ns,
+            parts.append("exposed communication " + change(base.result.exposed_comm / ba.comm_ns,
                                                          best.result.exposed_comm / bb.comm_ns))
         for core in c.machine.core_types:
             if abs(ba.idle[core] - bb.idle[core]) >= 0.02:
-                parts.append(f"{core} idle {_pct(ba.idle[core], bb.idle[core])}")
+                parts.append(f"{core} idle {change(ba.idle[core], bb.idle[core])}")
         verb = "faster" if sp >= 1 else "slower"
         lines.append(f"{best.scheduler} vs. serial: {sp:.2f}x {verb} "
-                     f"({_ns(best.makespan)} vs. {_ns(base.makespan)})"
+                     f"({duration(best.makespan)} vs. {duration(base.makespan)})"
                      + (": " + ", ".join(parts) if parts else ""))
     lb = int(best.schedule.lower_bound)
     if lb:
         pred = int(best.schedule.makespan)
-        lines.append(f"best: {best.scheduler}, emulated {_ns(best.makespan)}; lower bound "
-                     f"{_ns(lb)} (emulated {best.makespan / lb - 1:+.0%}, predicted "
+        lines.append(f"best: {best.scheduler}, emulated {duration(best.makespan)}; lower bound "
+                     f"{duration(lb)} (emulated {best.makespan / lb - 1:+.0%}, predicted "
                      f"{pred / lb - 1:+.0%}"
                      + (", proven optimal" if best.schedule.status == "optimal" else "") + ")")
     bad = [r.scheduler for r in c.runs if r.result is not None and not r.result.ok]

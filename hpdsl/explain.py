@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hpdsl.fmt import duration
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 
@@ -41,16 +42,6 @@ SLOWER = ("candidate causes: link, L2 and HBM bandwidth shared among the tasks r
 FASTER = ("the plan runs each task as soon as its waits allow, earlier than the "
           "scheduler's estimate where it charged latencies or link time that the "
           "run did not need")
-
-
-def _ns(ns: float) -> str:
-    """A duration a person reads at a glance: 850 ns, 12.3 us, 4.56 ms, 1.20 s."""
-    ns = float(ns)
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
-        if abs(ns) >= scale:
-            v = ns / scale
-            return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
-    return f"{ns:.0f} ns"
 
 
 def activity(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.ndarray,
@@ -135,16 +126,16 @@ def why(name: str, graph: TaskGraph, machine: Machine, act: Activity, *, kernels
         lines.append("; ".join(idle))
     if act.comm_ns > 0:
         lines.append(f"{exposed_comm / act.comm_ns:.0%} of communication exposed "
-                     f"({_ns(exposed_comm / machine.devices)} of {_ns(act.comm_ns / machine.devices)} "
+                     f"({duration(exposed_comm / machine.devices)} of {duration(act.comm_ns / machine.devices)} "
                      f"per device with no compute beside it)")
     launch = machine.hardware.launch
     if launch:
         lines.append(f"{kernels} kernel launch{'es' if kernels != 1 else ''} = "
-                     f"{_ns(kernels * launch)}")
+                     f"{duration(kernels * launch)}")
     waits = {c: v for c, v in starved.items() if act.makespan and v >= 0.05 * act.makespan}
     if waits:
         lines.append("ready tasks waited beside an idle " + ", ".join(
-            f"{c} {_ns(v)} ({v / act.makespan:.0%})" for c, v in waits.items())
+            f"{c} {duration(v)} ({v / act.makespan:.0%})" for c, v in waits.items())
             + " per device (ordering or barriers, not a lack of cores)")
     if prediction_error is not None and prediction_error >= 0.05:
         lines.append(f"emulated {prediction_error:+.0%} vs. predicted ({SLOWER})")

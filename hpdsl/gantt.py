@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hpdsl.fmt import time_unit
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 
@@ -33,14 +34,6 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _scale(makespan: int) -> tuple[str, float]:
-    if makespan >= 10_000_000:
-        return "ms", 1e6
-    if makespan >= 10_000:
-        return "us", 1e3
-    return "ns", 1.0
 
 
 def _png(fig) -> bytes:
@@ -88,7 +81,7 @@ def gantt(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.ndarray
     ran = (start >= 0) & (row_of[worker] >= 0)
     t = np.flatnonzero(ran)
     span = int(makespan if makespan is not None else (end.max() if len(end) else 0))
-    unit, scale = _scale(span)
+    unit, scale = time_unit(span)
     y = row_of[worker[t]].astype(np.float64)
     x0, x1 = start[t] / scale, np.maximum(end[t], start[t]) / scale
     verts = np.stack([np.c_[x0, y - 0.4], np.c_[x1, y - 0.4],
@@ -135,7 +128,7 @@ def utilization_chart(graph: TaskGraph, machine: Machine, start: np.ndarray, end
     """Fraction of each core type's workers busy over time (all devices, BINS bins)."""
     plt = _plt()
     span = int(makespan if makespan is not None else (end.max() if len(end) else 0))
-    unit, scale = _scale(span)
+    unit, scale = time_unit(span)
     edges = np.linspace(0, max(span, 1), BINS + 1)
     width = edges[1] - edges[0]
     ran = start >= 0

@@ -31,7 +31,7 @@ import numpy as np
 
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
-from hpdsl.latency import far, latency, link_latency
+from hpdsl.latency import far, latency
 from hpdsl.machine import Machine
 from hpdsl.plan_ties import tie_key
 from hpdsl.schedule import Schedule

@@ -22,6 +22,7 @@ from typing import Callable
 
 
 from hpdsl.errors import UserError
+from hpdsl.fmt import duration
 
 GRAPH_DRAW_MAX_TASKS = 200
 # Above this many tasks a trace keeps only the first TRACE_DEVICES devices: a full
@@ -49,12 +50,6 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def _ns(ns) -> str:
-    from hpdsl.explain import _ns as fmt
-
-    return "-" if ns is None else fmt(ns)
-
-
 def _table(c) -> str:
     cores = c.machine.core_types
     good = [r for r in c.runs if r.result is not None and r.result.ok]
@@ -75,8 +70,8 @@ def _table(c) -> str:
                 exposed = f"{res.exposed_comm / r.activity.comm_ns:.0%}"
             check = ("no plan" if r.error else "not run" if res is None else
                      "ok" if res.ok else f"{len(res.errors)} violations")
-            cells = ([r.scheduler, s.status, _ns(r.makespan if res is not None else None),
-                      _ns(s.makespan), _ns(lb), f"{(s.makespan - lb) / lb:.1%}" if lb else "-",
+            cells = ([r.scheduler, s.status, duration(r.makespan if res is not None else None),
+                      duration(s.makespan), duration(lb), f"{(s.makespan - lb) / lb:.1%}" if lb else "-",
                       "-" if sp is None else f"{sp:.2f}x"]
                      + [f"{res.utilization.get(k, 0):.0%}" if res is not None else "-" for k in cores]
                      + [exposed, str(r.kernels), f"{s.solve_seconds:.2f} s", check])
@@ -126,7 +121,7 @@ def _scheduler_section(c, r, folder: Path, traces: bool) -> str:
     else:
         start, end, span, what = s.start, s.end, s.makespan, "predicted"
     g = gantt(c.graph, c.machine, start, end, s.worker,
-              f"{r.scheduler}: {what} schedule, makespan {_ns(span)}", span)
+              f"{r.scheduler}: {what} schedule, makespan {duration(span)}", span)
     (folder / f"gantt_{f}.png").write_bytes(g.png)
     out.append(f'<p><img src="gantt_{f}.png" alt="Gantt chart of {name}"><br>'
                f'<span class="note">Gantt chart, {what} times: {html.escape(g.caption)}.</span></p>')

@@ -8,6 +8,7 @@ import time
 
 from hpdsl.commands.common import (add_target_args, bundled_example, check_output_path,
                                    check_solver_args, load_graph, progress)
+from hpdsl.fmt import fixed, percent, time_unit
 
 DEFAULT_SPEC = "deepseek_moe.hpm"
 DEFAULT_TARGET = "fine"
@@ -42,16 +43,7 @@ def add_parser(sub) -> None:
 
 def _unit(c) -> tuple[str, float]:
     """ms for long runs, us for short ones: the table should not read 0.010."""
-    spans = [r.makespan or 0 for r in c.runs]
-    return ("ms", 1e6) if max(spans, default=0) >= 10_000_000 else ("us", 1e3)
-
-
-def _t(ns, scale) -> str:
-    return "-" if ns is None else f"{ns / scale:,.3f}"
-
-
-def _pct(x) -> str:
-    return "-" if x is None else f"{x:.0%}"
+    return time_unit(max((r.makespan or 0 for r in c.runs), default=0), smallest="us")
 
 
 def table(c) -> str:
@@ -70,7 +62,7 @@ def table(c) -> str:
         lb = int(s.lower_bound)
         gap = f"{(s.makespan - lb) / lb:.1%}" if lb else "-"
         sp = c.speedup(r)
-        util = [_pct(res.utilization.get(k)) if res is not None else "-" for k in cores]
+        util = [percent(res.utilization.get(k)) if res is not None else "-" for k in cores]
         if res is not None and r.activity is not None and r.activity.comm_ns:
             exposed = f"{res.exposed_comm / r.activity.comm_ns:.0%}"
         else:
@@ -81,8 +73,8 @@ def table(c) -> str:
             check = "not run"
         else:
             check = "ok" if res.ok else f"{len(res.errors)} VIOLATIONS"
-        rows.append([r.scheduler, s.status, _t(r.makespan if res is not None else None, scale),
-                     _t(s.makespan, scale), _t(lb, scale), gap, "-" if sp is None else f"{sp:.2f}x"]
+        rows.append([r.scheduler, s.status, fixed(r.makespan if res is not None else None, scale),
+                     fixed(s.makespan, scale), fixed(lb, scale), gap, "-" if sp is None else f"{sp:.2f}x"]
                     + util + [exposed, f"{s.solve_seconds:.2f}", check])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     fmt = lambda row: "  ".join(str(x).rjust(w) if i > 1 else str(x).ljust(w)

@@ -1,6 +1,7 @@
 """`hpdsl emulate SPEC PLAN`: run a plan on the emulated machine; print a summary or JSON."""
 from __future__ import annotations
 
+from hpdsl.fmt import microseconds
 
 
 def add_parser(sub) -> None:
@@ -39,26 +40,22 @@ def result_dict(plan, r, static: list[str]) -> dict:
                      "busy_ns": o.busy, "tasks": o.tasks} for o in r.ops]}
 
 
-def _us(ns) -> str:
-    return f"{ns / 1000:,.3f} us"
-
-
 def summary(graph, d: dict) -> str:
     err = d["prediction_error"]
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
              f"{graph.devices} device(s)",
              f"plan         {d['scheduler']} ({d['status']})",
-             f"emulated     {_us(d['makespan_ns'])}",
-             f"predicted    {_us(d['predicted_makespan_ns'])}"
+             f"emulated     {microseconds(d['makespan_ns'])}",
+             f"predicted    {microseconds(d['predicted_makespan_ns'])}"
              + (f" (emulated is {err:+.1%})" if err is not None else ""),
-             f"lower bound  {_us(d['lower_bound_ns'])}",
+             f"lower bound  {microseconds(d['lower_bound_ns'])}",
              "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in d["utilization"].items()),
-             "starved      " + ", ".join(f"{c} {_us(t)}" for c, t in d["starved_ns"].items())
+             "starved      " + ", ".join(f"{c} {microseconds(t)}" for c, t in d["starved_ns"].items())
              + " (idle worker while a task for it is ready, per device)",
-             f"exposed comm {_us(d['exposed_comm_ns'])} (sends with no compute beside them, all devices)"]
+             f"exposed comm {microseconds(d['exposed_comm_ns'])} (sends with no compute beside them, all devices)"]
     for o in d["ops"]:
-        lines.append(f"op {o['op']:<9} {_us(o['first_start_ns'])} .. {_us(o['last_end_ns'])}, "
-                     f"{o['tasks']} tasks, busy {_us(o['busy_ns'])}")
+        lines.append(f"op {o['op']:<9} {microseconds(o['first_start_ns'])} .. {microseconds(o['last_end_ns'])}, "
+                     f"{o['tasks']} tasks, busy {microseconds(o['busy_ns'])}")
     for w in d["warnings"]:
         lines.append(f"warning: {w['message']}")
     if d["violations"]:

@@ -9,6 +9,7 @@ import numpy as np
 
 from hpdsl.commands.common import add_target_args, emit, parse_settings
 from hpdsl.errors import UserError
+from hpdsl.fmt import duration, si
 
 DRAW_LIMIT = 2000      # tasks; a drawing of more is a grey smear, not a picture
 PALETTE = ("#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99", "#8dd3c7",
@@ -53,19 +54,6 @@ def run(args) -> int:
 
 # ------------------------------------------------------------------ statistics
 
-def _si(x: float, unit: str) -> str:
-    for f, p in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= f:
-            return f"{x / f:.3g} {p}{unit}"
-    return f"{x:.3g} {unit}"
-
-
-def _ns(t: float) -> str:
-    for f, u in ((1e9, "s"), (1e6, "ms"), (1e3, "us")):
-        if t >= f:
-            return f"{t / f:.4g} {u}"
-    return f"{t:.0f} ns"
-
 
 def stats(graph) -> str:
     """Tasks and edges per op, totals, critical path and work per core type, as text."""
@@ -92,9 +80,9 @@ def stats(graph) -> str:
         needs = sorted({graph.kinds[k] for k in np.unique(graph.kind[sel])})
         rows.append((name, graph.op_kinds[i] if i < len(graph.op_kinds) else "", ",".join(needs),
                      f"{int(sel.sum()):,}", f"{int(edges_in[i]):,}",
-                     _si(graph.flops[sel].sum(), "FLOP"),
-                     _si((graph.bytes_in[sel] + graph.bytes_out[sel]).sum(), "B"),
-                     _si(graph.bytes_sent[sel].sum(), "B")))
+                     si(graph.flops[sel].sum(), "FLOP"),
+                     si((graph.bytes_in[sel] + graph.bytes_out[sel]).sum(), "B"),
+                     si(graph.bytes_sent[sel].sum(), "B")))
     widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
     for r in [head] + rows:
         lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
@@ -106,20 +94,20 @@ def stats(graph) -> str:
         e_in = int(np.isin(graph.kind[dst], ks).sum()) if len(dst) else 0
         per_cap.append(f"{cap} {int(sel.sum()):,} tasks / {e_in:,} edges in")
     lines.append("by kind: " + ", ".join(per_cap))
-    lines.append(f"total: {_si(graph.flops.sum(), 'FLOP')}, "
-                 f"{_si(graph.bytes_in.sum(), 'B')} read, {_si(graph.bytes_out.sum(), 'B')} written, "
-                 f"{_si(graph.bytes_sent.sum(), 'B')} sent")
+    lines.append(f"total: {si(graph.flops.sum(), 'FLOP')}, "
+                 f"{si(graph.bytes_in.sum(), 'B')} read, {si(graph.bytes_out.sum(), 'B')} written, "
+                 f"{si(graph.bytes_sent.sum(), 'B')} sent")
     ctx = Context(graph, machine, times)
     cp = int((ctx.head(best, lat=True) + best).max()) if graph.n_tasks else 0
     cp0 = int((ctx.head(best) + best).max()) if graph.n_tasks else 0
-    lines.append(f"critical path: {_ns(cp)} with sync and link latencies, {_ns(cp0)} without "
+    lines.append(f"critical path: {duration(cp, digits=4)} with sync and link latencies, {duration(cp0, digits=4)} without "
                  f"(each task on its fastest eligible core type)")
     lines.append("work per core type (each task on its fastest eligible core type):")
     for ci, c in enumerate(graph.hardware.cores):
         work = float(best[core == ci].sum())
         workers = c.count * len(c.queues) * graph.devices
-        lines.append(f"  {c.name}: {int((core == ci).sum()):,} tasks, {_ns(work)} of work, "
-                     f"{_ns(work / max(1, workers))} per worker over {workers:,} workers")
+        lines.append(f"  {c.name}: {int((core == ci).sum()):,} tasks, {duration(work, digits=4)} of work, "
+                     f"{duration(work / max(1, workers), digits=4)} per worker over {workers:,} workers")
     return "\n".join(lines)
 
 
@@ -172,7 +160,7 @@ def to_dot(graph) -> str:
                 dev = int(graph.device[t])
                 label = graph.label(t)
                 if graph.fixed_ns[t] >= 0:
-                    label += f"\\n{graph.kind_name(t)} {_ns(int(graph.fixed_ns[t]))}"
+                    label += f"\\n{graph.kind_name(t)} {duration(int(graph.fixed_ns[t]), digits=4)}"
                 c.node(str(t), label=label, fillcolor=PALETTE[dev % len(PALETTE)],
                        tooltip=f"device {dev}, {graph.kind_name(t)}")
     src, dst = graph.edges()

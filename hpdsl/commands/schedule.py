@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl.fmt import microseconds
 from hpdsl.commands.common import (add_target_args, check_output_path, check_solver_args, emit,
                                   load_graph, print_result, progress)
 
@@ -46,18 +47,14 @@ def result(graph, machine, s) -> dict:
             "tasks": graph.n_tasks, "notes": list(s.notes)}
 
 
-def _us(ns: int) -> str:
-    return f"{ns / 1000:,.3f} us"
-
-
 def summary(graph, r: dict) -> str:
     span, lb = r["makespan_ns"], r["lower_bound_ns"]
     gap = f"{(span - lb) / lb:.1%}" if lb else "n/a"
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
              f"{graph.devices} device(s)",
              f"scheduler    {r['scheduler']} ({r['status']})",
-             f"makespan     {_us(span)}",
-             f"lower bound  {_us(lb)} (gap {gap})",
+             f"makespan     {microseconds(span)}",
+             f"lower bound  {microseconds(lb)} (gap {gap})",
              f"solve time   {r['solve_seconds']:.3f} s",
              "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in r["utilization"].items())]
     lines += [f"note         {n}" for n in r["notes"]]
