@@ -12,10 +12,10 @@ from hpdsl.emulator import EmulatorOptions, emulate
 from hpdsl.errors import UserError
 from hpdsl.machine import Machine
 from hpdsl.plan import lower
-from hpdsl.plan_check import check_plan
-from hpdsl.plan_json import load_plan
+from hpdsl.plan import check_plan
+from hpdsl.plan import load_plan, plan_to_json
 from hpdsl.schedule import Schedule
-from test_plan_helpers import explicit, hardware, list_schedule
+from plan_cases import explicit, hardware, list_schedule
 
 
 def relay(flags=16):
@@ -104,7 +104,7 @@ def test_check_plan_rejects_a_wrong_base_and_unordered_sharing():
 def test_bases_survive_json_and_bad_ones_are_user_errors():
     hw, g, m, s = relay()
     p = lower(g, m, s, share_flags=True)
-    text = p.to_json()
+    text = plan_to_json(p)
     assert '"base": 1' in text
     assert load_plan(text, g, m).event_base.tolist() == [0, 1]
     with pytest.raises(UserError, match=r"plan.json: error: event 'd0.C1.q>d0' has \"base\" -1; "

@@ -1,23 +1,18 @@
-"""Packing a plan's events into sync flags: chains of events that count on one flag in turn,
-and *turn* events added where the plan alone does not order two events.
+"""Sync flags for a plan's events: one each, or shared by chains of events counting in turn.
 
-Chains (see `hpdsl.plan_flags` for why a chain is sound). Events are taken in the order
-their first signals are expected; an event B joins the chain of a tail A that the plan
-proves complete before B's first signal (preferring the tail expected to end last: best
-fit, as in interval colouring); failing that it opens a new chain.
+Sharing. Events A then B may use one flag (a counter that only grows) when every signal
+of A *arrives* no later than the first signal of B: the flag's count then equals A's
+base plus A's arrivals until A is complete, and B's base (A's base plus A's signals)
+plus B's arrivals afterwards, so "event count >= j" is "flag count >= base + j" for both.
+A chain A1, A2, ... of such pairs shares one flag (the order is transitive). Whether A's
+signals all arrive first is proven from the plan alone (`hpdsl.plan.order`).
 
-Turns. On a device that still needs more flags than it has, most events come from
-queues that never wait on one another (the dispatch sends of every other die to a hot
-one). There B may still follow a tail A when the schedule expects A's last signal to
-arrive before B's first is issued: the plan is given a *turn* event, which A's producer
-P signals right after A's last signal and B's producer Q waits for right before B's
-first. That wait makes the order provable (Q learns what P had issued, and the turn's
-latency covers A's when P and Q are on different devices, or B's latency is at least
-A's); the expected times only choose where the wait costs nothing (the turn arrives
-before Q reaches it) and cannot deadlock: every wait of the plan, turns included, is
-for a signal the schedule issues strictly earlier. A turn lives on Q's device, which
-must not be short of flags itself. Turns are used only once a device has opened as many
-chains as it has flags, so a plan that fits without them gets none.
+Chains. Events are taken in the order their first signals are expected; an event B joins
+the chain of a tail A that the plan proves complete before B's first signal (preferring
+the tail expected to end last: best fit, as in interval colouring); failing that it opens
+a new chain. Where a device is still short, *turns* (`hpdsl.plan.turns`) make the plan
+order two events it did not. A plan that still needs more flags than the hardware has
+is a user error.
 """
 from __future__ import annotations
 
@@ -27,43 +22,74 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from hpdsl.latency import far, latency
+from hpdsl.errors import UserError
+from hpdsl.plan.order import order_facts
+from hpdsl.plan.program import SIGNAL, WAIT, Plan
+from hpdsl.plan.turns import Expect, turn_flags, turn_tail, with_turns
 
-from hpdsl.plan import SIGNAL, WAIT
-from hpdsl.plan_flags import order_facts
+
+def assign_flags(plan: Plan, machine, lat: np.ndarray, expect: Expect,
+                 share: bool | None) -> Plan:
+    """`plan` with flags for its events: one each per kernel and device (kernels reuse
+    flags: a barrier ends every counter's life), shared where the plan proves it sound,
+    with turns where a device is still short. `lat`: each event's signal latency.
+    UserError when a device needs more flags than the hardware has."""
+    hw, D = machine.hardware, machine.devices
+    # tails ranked by when their last signal is expected (a heuristic order only)
+    plan, flag, base = assign(plan, expect.kernel * D + plan.event_device.astype(np.int64), lat,
+                              expect.last_ns, hw.sync_flags, share, expect)
+    need = int(flag.max()) + 1 if len(flag) else 0
+    if need > hw.sync_flags:
+        worst = int(plan.event_device[np.argmax(flag)])
+        shared = " (with events the plan orders sharing flags)" if share is not False else ""
+        raise UserError(
+            f"the plan needs {need} sync flags on device {worst} but hardware '{hw.name}' "
+            f"has {hw.sync_flags} per device{shared}; declare more with 'sync flags N', use "
+            f"coarser tiles, or spread dependent tasks over fewer queues", loc=hw.loc)
+    return replace(plan, event_flag=flag, event_base=base)
 
 
-@dataclass(frozen=True)
-class Expect:
-    """What the schedule expects, to place turns (never to prove anything)."""
+def flag_key(plan: Plan, devices: int) -> np.ndarray:
+    """int64 per event: one value per (kernel, device, flag), the counter it really uses
+    (a kernel's counters end at its barrier; an event's kernel is that of its first use)."""
+    E = plan.n_events
+    use = np.flatnonzero((plan.code == SIGNAL) | (plan.code == WAIT))
+    kern = np.full(E, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(kern, plan.arg[use], plan.barriers_before()[use])
+    kern[kern == np.iinfo(np.int64).max] = 0
+    nf = int(plan.event_flag.max()) + 1 if E else 1
+    return (kern * max(devices, 1) + plan.event_device) * nf + plan.event_flag
 
-    first_ns: np.ndarray        # int64 per event: when its first signal is issued
-    last_ns: np.ndarray         # int64 per event: when its last signal is issued
-    producer: np.ndarray        # int64 per event: its producer queue
-    queue_device: np.ndarray    # int per queue
-    kernel: np.ndarray          # int64 per event
-    after_send: np.ndarray      # bool per event: its last signal follows a send
-    devices: int
-    hardware: object            # hpdsl.spec.Hardware: the turn's latency, by hpdsl.latency
 
-    def turn_group(self, b: int) -> int:
-        """The group of a turn waited for by b's producer (it lives on that queue's device)."""
-        return int(self.kernel[b]) * self.devices + int(self.queue_device[self.producer[b]])
+def base_wanted(plan: Plan, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(events ordered by (key, base), the base each should have in that order: the
+    signals of the events before it on its counter)."""
+    o = np.lexsort((plan.event_base, key))
+    return o, _bases(plan.signals_per_event()[o], key[o])
+
+
+def _bases(total: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Per event, of events sorted so that those on one counter (equal `key`) are adjacent
+    and in turn (`total`: their signals): the signals before it on its counter."""
+    head = np.r_[True, key[1:] != key[:-1]]
+    run = np.cumsum(total) - total
+    return run - np.maximum.accumulate(np.where(head, run, 0))
 
 
 @dataclass(frozen=True)
 class Facts:
     """The tracked events in rank order (bit k of a fact stands for ev[k]) and what the plan
-    proves at each one's first signal (`hpdsl.plan_flags.order_facts`)."""
+    proves at each one's first signal (`hpdsl.plan.order.order_facts`)."""
 
     tracked: np.ndarray
     by_rank: np.ndarray
     ev: np.ndarray
     first: dict
     seen: list
-    group: list
+    group: list                 # per event in rank order: its group
     lat: list
     below: dict
+    tracked_group: np.ndarray   # per tracked event (in `tracked` order): its group
 
 
 def facts(plan, tracked, group, lat, rank) -> Facts:
@@ -74,7 +100,7 @@ def facts(plan, tracked, group, lat, rank) -> Facts:
     first, seen = order_facts(plan, ev, lat)
     lat_k = lat[ev].tolist()
     below = {v: sum(1 << k for k, x in enumerate(lat_k) if x <= v) for v in set(lat_k)}
-    return Facts(tracked, by_rank, ev, first, seen, group[by_rank].tolist(), lat_k, below)
+    return Facts(tracked, by_rank, ev, first, seen, group[by_rank].tolist(), lat_k, below, group)
 
 
 def pack(f: Facts, lat, budget=None, expect: Expect | None = None, room=None):
@@ -103,7 +129,7 @@ def pack(f: Facts, lat, budget=None, expect: Expect | None = None, room=None):
         full = budget is not None and n_chains.get(g, 0) >= budget.get(g, 1 << 62)
         if a < 0 and full and expect is not None:
             tg_ = expect.turn_group(e)
-            t = _turn_tail(expect, by_end.get(g, []), e, lat) if room[tg_] > 0 else -1
+            t = turn_tail(expect, by_end.get(g, []), e, lat) if room[tg_] > 0 else -1
             if t >= 0:
                 room[tg_] -= 1
                 a = pos[t]
@@ -127,23 +153,6 @@ def pack(f: Facts, lat, budget=None, expect: Expect | None = None, room=None):
     order = np.empty(len(tracked), np.int64)
     order[by_rank] = reached
     return chain, order, turns
-
-
-def _turn_tail(x: Expect, tails: list, b: int, lat) -> int:
-    """The tail expected to end last whose turn to b would arrive before b's first signal
-    and would prove the order; -1 if none."""
-    q = int(x.producer[b])
-    i = bisect.bisect_right(tails, (int(x.first_ns[b]) - x.hardware.sync_latency, 1 << 62))
-    while i > 0:
-        i -= 1
-        end, a = tails[i]
-        p = int(x.producer[a])
-        lt = int(latency(x.hardware, far(x.queue_device[p], x.queue_device[q], x.after_send[a])))
-        # strictly later in expected time (or a latency between): no cycle can close
-        later = end + lt <= x.first_ns[b] and (lt > 0 or end < x.first_ns[b])
-        if p != q and later and (lat[a] <= lt or lat[a] <= lat[b]):
-            return a
-    return -1
 
 
 def assign(plan, group, lat, rank, limit: int, share: bool | None, expect: Expect | None = None):
@@ -172,90 +181,43 @@ def assign(plan, group, lat, rank, limit: int, share: bool | None, expect: Expec
     n_ch = np.zeros(len(size), np.int64)
     np.maximum.at(n_ch, tg, chain + 1)
     if expect is not None and np.any(n_ch > limit):
-        # turns once a short group has opened `budget` chains; the budget shrinks by what
-        # the last try overflowed (events whose producers take no turns, or whose turns
-        # would land on devices without flags to spare, still need chains)
-        short = np.flatnonzero(n_ch > limit)
         used = np.where(over, n_ch, size)         # flags per group before any turn
         room = dict(zip(np.unique(group).tolist(), (limit - used).tolist()))
-        budget = {int(g): limit for g in short}
-        for step in range(6):
-            free = defaultdict(lambda: limit, room)
-            chain, order, turns = pack(f, lat, budget, expect, free)
-            n_ch[:] = 0
-            np.maximum.at(n_ch, tg, chain + 1)
-            spill = {g: int(n_ch[g]) - limit for g in budget if n_ch[g] > limit}
-            if not spill:
-                break
-            # doubling steps: the last tries take turns from the first chain on
-            budget = {g: max(b - (spill.get(g, 0) << step) if step < 4 else 0, 0)
-                      for g, b in budget.items()}
+        chain, order, turns = _pack_with_turns(f, lat, expect, limit, room, used)
     for g in np.unique(tg[chain < 0]).tolist():
         # events never reached (only in a plan that deadlocks) keep flags of their own
         sel = tg == g
         lost = sel & (chain < 0)
         chain[lost] = chain[sel].max() + 1 + np.arange(lost.sum())
     flag[tracked] = chain
-    total = np.bincount(plan.arg[plan.code == SIGNAL], minlength=E)
     o = np.lexsort((order, chain, tg))
-    t_sorted = total[tracked[o]]
-    key = tg[o] * (E + 1) + chain[o]
-    head = np.r_[True, key[1:] != key[:-1]]
-    run = np.cumsum(t_sorted) - t_sorted
-    base[tracked[o]] = run - np.maximum.accumulate(np.where(head, run, 0))
+    base[tracked[o]] = _bases(plan.signals_per_event()[tracked[o]], tg[o] * (E + 1) + chain[o])
     if not turns:
         return plan, flag, base
-    # turns take the next free flags of their groups
-    nxt: dict[int, int] = {}
-    for gv, fl in zip(group.tolist(), flag.tolist()):
-        nxt[gv] = max(nxt.get(gv, 0), fl + 1)
-    t_flag = []
-    for _, b in turns:
-        gv = expect.turn_group(b)
-        t_flag.append(nxt.get(gv, 0))
-        nxt[gv] = t_flag[-1] + 1
+    t_flag = turn_flags(group, flag, turns, expect)
     plan = with_turns(plan, turns, expect)
     return plan, np.r_[flag, t_flag], np.r_[base, np.zeros(len(turns), np.int64)]
 
 
-def with_turns(plan, turns, x: Expect):
-    """`plan` with a turn per (A, B): A's producer signals it right after A's last signal,
-    B's producer waits for it right before B's first."""
-    E = plan.n_events
-    sig = np.flatnonzero(plan.code == SIGNAL)
-    ev = plan.arg[sig]
-    last = np.full(E, -1, np.int64)
-    np.maximum.at(last, ev, sig)
-    first = np.full(E, len(plan.code), np.int64)
-    np.minimum.at(first, ev, sig)
-    a = np.array([t[0] for t in turns], np.int64)
-    b = np.array([t[1] for t in turns], np.int64)
-    ids = E + np.arange(len(turns))
-    # signals go in after A's last signal, waits before B's first; at one index, signals first
-    at = np.r_[last[a] + 1, first[b]]
-    kind = np.r_[np.zeros(len(a), np.int64), np.ones(len(b), np.int64)]
-    o = np.lexsort((kind, at))
-    at, kind = at[o], kind[o]
-    codes = np.where(kind == 0, SIGNAL, WAIT)
-    args = np.r_[ids, ids][o]
-    code = np.insert(plan.code, at, codes)
-    arg = np.insert(plan.arg, at, args)
-    count = np.insert(plan.count, at, np.ones(len(at), np.int64))
-    iq = plan.instruction_queue()
-    added = np.bincount(np.r_[iq[last[a]], iq[first[b]]], minlength=len(plan.queues))
-    ptr = plan.ptr + np.r_[0, np.cumsum(added)]
-    names, dev, seen = list(plan.event_names), list(plan.event_device.tolist()), {}
-    for i, (ea, eb) in enumerate(turns):
-        p, q = int(x.producer[ea]), int(x.producer[eb])
-        d = int(x.queue_device[q])
-        key = (p, d, int(x.kernel[ea]))
-        seen[key] = seen.get(key, 0) + 1
-        pre = plan.event_names[ea].split(":")[0] + ":" if ":" in plan.event_names[ea] else ""
-        names.append(f"{pre}{plan.queues[p]}>d{d}+turn{seen[key]}")
-        dev.append(d)
-    return replace(plan, ptr=ptr, code=code, arg=arg, count=count, event_names=tuple(names),
-                   event_device=np.array(dev), event_flag=np.zeros(len(names), np.int64),
-                   event_base=np.zeros(len(names), np.int64))
+def _pack_with_turns(f: Facts, lat, expect: Expect, limit: int, room: dict, used):
+    """`pack` with turns once a short group (`used`: flags per group before any turn) has
+    opened `budget` chains; the budget shrinks by what the last try overflowed (events
+    whose producers take no turns, or whose turns would land on devices without flags to
+    spare, still need chains). `room`: free flags per group value, for the turns."""
+    budget = {int(g): limit for g in np.flatnonzero(used > limit)}
+    n_ch = np.zeros(len(used), np.int64)
+    for step in range(6):
+        free = defaultdict(lambda: limit, room)
+        chain, order, turns = pack(f, lat, budget, expect, free)
+        n_ch[:] = 0
+        np.maximum.at(n_ch, f.tracked_group, chain + 1)
+        spill = {g: int(n_ch[g]) - limit for g in budget if n_ch[g] > limit}
+        if not spill:
+            break
+        # doubling steps: the last tries take turns from the first chain on
+        budget = {g: max(b - (spill.get(g, 0) << step) if step < 4 else 0, 0)
+                  for g, b in budget.items()}
+    return chain, order, turns
 
 
 def _own_flags(inv, size) -> np.ndarray:

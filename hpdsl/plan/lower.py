@@ -1,4 +1,4 @@
-"""`Plan`: per-queue instruction streams lowered from a `Schedule`, and `lower()`.
+"""`lower()`: a `Schedule` becomes a `Plan`, per-queue instruction streams synchronized by counters.
 
 Event scheme (docs/plans.md): one monotonic counter per *producer queue and consumer
 device* (and latency class, see below). After executing a task that some task on another
@@ -20,105 +20,25 @@ Latency class: a counter's signals must arrive in the order they were sent, or
 "count >= k" would not mean "the first k arrived". Signals from a `send` task carry the
 link latency and others do not, so on one device they use separate counters.
 
-Internally a plan is a few flat numpy arrays (one row per instruction, CSR by queue), so
-a 0.8M-task plan costs tens of bytes per instruction; JSON is built only on demand.
+Steps, each a function below: order each queue's tasks (`_order`), find the counters
+(`_events`), number the signals (`_signals`), keep the waits that say something
+(`_waits`), sort everything into streams (`_plan`), then give the events sync flags
+(`hpdsl.plan.flags.assign_flags`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
-from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.latency import far, latency
 from hpdsl.machine import Machine
-from hpdsl.plan_ties import tie_key
+from hpdsl.plan.flags import assign_flags
+from hpdsl.plan.program import BARRIER, EXEC, SIGNAL, WAIT, Plan, PlanHeader
+from hpdsl.plan.ties import tie_key
+from hpdsl.plan.turns import Expect
 from hpdsl.schedule import Schedule
-
-EXEC, WAIT, SIGNAL, BARRIER = 0, 1, 2, 3
-OPS = ("exec", "wait", "signal", "barrier")
-PLAN_VERSION = 1
-
-
-def _ro(a, dtype) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=dtype)
-    a.setflags(write=False)
-    return a
-
-
-@dataclass(frozen=True, slots=True)
-class PlanHeader:
-    """What the scheduler said about the plan; the emulator reads only the makespan, to compare."""
-
-    scheduler: str = "manual"
-    status: str = "feasible"
-    makespan_ns: int = 0
-    lower_bound_ns: int = 0
-    solve_seconds: float = 0.0
-
-
-@dataclass(frozen=True, eq=False)
-class Plan:
-    """Instruction streams, one per worker queue (machine worker order).
-
-    Instruction i: `code[i]` (EXEC/WAIT/SIGNAL/BARRIER), `arg[i]` (task, event or kernel),
-    `count[i]` (a wait's count; for a signal, its position among its event's signals).
-    Queue q holds instructions `ptr[q]:ptr[q+1]`. Event e is a counter living on device
-    `event_device[e]` in sync flag `event_flag[e]`; events sharing a flag count on it in
-    turn, e from `event_base[e]` (a wait for count c on e waits for the flag to reach
-    base + c; see `hpdsl.plan_flags`). Counts in `count` are the event's own.
-    """
-
-    queues: tuple[str, ...]
-    ptr: np.ndarray
-    code: np.ndarray
-    arg: np.ndarray
-    count: np.ndarray
-    event_names: tuple[str, ...]
-    event_device: np.ndarray
-    event_flag: np.ndarray
-    header: PlanHeader = PlanHeader()
-    event_base: np.ndarray | None = None      # None: every event counts from 0
-
-    def __post_init__(self):
-        if self.event_base is None:
-            object.__setattr__(self, "event_base", np.zeros(len(self.event_names), np.int64))
-        for name, dt in (("ptr", np.int64), ("code", np.int8), ("arg", np.int32),
-                         ("count", np.int32), ("event_device", np.int32), ("event_flag", np.int32),
-                         ("event_base", np.int64)):
-            object.__setattr__(self, name, _ro(getattr(self, name), dt))
-
-    @property
-    def n_instructions(self) -> int:
-        return len(self.code)
-
-    @property
-    def n_events(self) -> int:
-        return len(self.event_names)
-
-    def instruction_queue(self) -> np.ndarray:
-        """int32 per instruction: the queue it belongs to."""
-        return np.repeat(np.arange(len(self.queues), dtype=np.int32), np.diff(self.ptr))
-
-    def stream(self, q: int) -> list[tuple[str, int, int]]:
-        """Queue q's instructions as (op, arg, count) tuples (for tests and small plans)."""
-        s, e = self.ptr[q], self.ptr[q + 1]
-        return [(OPS[c], int(a), int(k)) for c, a, k in
-                zip(self.code[s:e], self.arg[s:e], self.count[s:e])]
-
-    def flags_needed(self) -> int:
-        """Most flags any device uses (events sharing a flag count once)."""
-        if self.n_events == 0:
-            return 0
-        key = self.event_device.astype(np.int64) * (int(self.event_flag.max()) + 1) + self.event_flag
-        dev = self.event_device[np.unique(key, return_index=True)[1]]
-        return int(np.bincount(dev).max())
-
-    def to_json(self) -> str:
-        from hpdsl.plan_json import plan_to_json
-
-        return plan_to_json(self)
 
 
 def _queue_positions(worker: np.ndarray, start: np.ndarray, end: np.ndarray, n_workers: int,
@@ -161,7 +81,7 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
           share_flags: bool | None = None) -> Plan:
     """Turn a checked schedule into per-queue streams synchronized by counters.
 
-    `share_flags`: events the plan orders share sync flags (`hpdsl.plan_flags`) on the
+    `share_flags`: events the plan orders share sync flags (`hpdsl.plan.flags`) on the
     devices that need more flags than the hardware has (None), everywhere (True), or
     nowhere (False).
 
@@ -175,7 +95,28 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
     >>> p.stream(0), p.stream(1)
     ([('exec', 0, 0), ('signal', 0, 1)], [('wait', 0, 1), ('exec', 1, 0)])
     """
-    n, W, D = graph.n_tasks, len(machine.workers), machine.devices
+    order = _order(graph, machine, schedule)
+    events = _events(graph, machine, order)
+    signals = _signals(events, order.pos)
+    waits = _waits(events, signals, order)
+    plan = _plan(machine, schedule, order, events, signals, waits)
+    return assign_flags(plan, machine, latency(machine.hardware, events.slow),
+                        _expect(graph, machine, schedule, events, signals), share_flags)
+
+
+class _Order(NamedTuple):
+    """Each task's queue, kernel and index in its queue's stream; the graph's edges."""
+
+    worker: np.ndarray      # int64 per task
+    kernel: np.ndarray      # int64 per task
+    pos: np.ndarray         # int64 per task
+    src: np.ndarray         # int64 per edge
+    dst: np.ndarray         # int64 per edge
+
+
+def _order(graph, machine, schedule) -> _Order:
+    """Order each queue's tasks as the schedule runs them (ties: `hpdsl.plan.ties`)."""
+    n, W = graph.n_tasks, len(machine.workers)
     w = schedule.worker.astype(np.int64)
     kern = (np.zeros(n, dtype=np.int64) if schedule.kernel is None
             else schedule.kernel.astype(np.int64))
@@ -187,107 +128,129 @@ def lower(graph: TaskGraph, machine: Machine, schedule: Schedule,
         pos = _queue_positions(w, st, en, W, tie_key(graph, machine, w, kern, st, en, src, dst))
     if np.any(kern[src] > kern[dst]):
         raise ValueError("schedule puts a task in an earlier kernel than its dependency")
-    same = w[src] == w[dst]
-    if np.any(same & (pos[src] >= pos[dst])):
+    if np.any((w[src] == w[dst]) & (pos[src] >= pos[dst])):
         raise ValueError("schedule orders a task before its dependency on one worker")
+    return _Order(w, kern, pos, src, dst)
 
-    # cross-queue edges inside one kernel need events; kernel barriers cover the rest
-    cross = ~same & (kern[src] == kern[dst])
-    s, d = src[cross], dst[cross]
+
+class _Events(NamedTuple):
+    """The counters: one per (kernel, producer queue, consumer device, latency class)."""
+
+    producer: np.ndarray    # int64 per edge needing an event: its producer task
+    consumer: np.ndarray    # int64 per such edge: its consumer task
+    edge_event: np.ndarray  # int64 per such edge: its event
+    worker: np.ndarray      # int64 per event: the producer queue
+    device: np.ndarray      # int64 per event: the consumer device, where the counter lives
+    slow: np.ndarray        # int64 per event: 1 when its signals pay the link latency
+    kernel: np.ndarray      # int64 per event
+
+    @property
+    def n(self) -> int:
+        return len(self.device)
+
+
+def _events(graph, machine, o: _Order) -> _Events:
+    """Cross-queue edges inside one kernel need events; kernel barriers cover the rest."""
+    W, D = len(machine.workers), machine.devices
+    w, kern = o.worker, o.kernel
+    cross = (w[o.src] != w[o.dst]) & (kern[o.src] == kern[o.dst])
+    s, d = o.src[cross], o.dst[cross]
     pdev = machine.worker_device[w[s]].astype(np.int64)
     cdev = graph.device[d].astype(np.int64)
     slow = far(pdev, cdev, graph.dst[s] >= 0).astype(np.int64)
     ekey = ((kern[s] * W + w[s]) * D + cdev) * 2 + slow
     ukeys, edge_ev = np.unique(ekey, return_inverse=True)
-    edge_ev = edge_ev.reshape(-1)
-    E = len(ukeys)
-    ev_slow = ukeys % 2
-    ev_dev = (ukeys // 2) % D
-    ev_worker = (ukeys // (2 * D)) % W
-    ev_kernel = ukeys // (2 * D * W)
+    return _Events(s, d, edge_ev.reshape(-1), worker=(ukeys // (2 * D)) % W,
+                   device=(ukeys // 2) % D, slow=ukeys % 2, kernel=ukeys // (2 * D * W))
 
-    # signals: one per (producer task, event), numbered in producer-queue order
-    sig_key, sig_inv = np.unique(s * max(E, 1) + edge_ev, return_inverse=True)
-    sig_inv = sig_inv.reshape(-1)
-    sig_task, sig_ev = sig_key // max(E, 1), sig_key % max(E, 1)
+
+class _Signals(NamedTuple):
+    """One signal per (producer task, event), numbered in producer-queue order."""
+
+    task: np.ndarray        # int64 per signal: the task it follows
+    event: np.ndarray       # int64 per signal
+    ordinal: np.ndarray     # int64 per signal: its position among its event's signals
+    of_edge: np.ndarray     # int64 per edge needing an event: its signal
+
+
+def _signals(ev: _Events, pos) -> _Signals:
+    m = max(ev.n, 1)
+    sig_key, sig_inv = np.unique(ev.producer * m + ev.edge_event, return_inverse=True)
+    sig_task, sig_ev = sig_key // m, sig_key % m
     _, sig_ord = _group_rank(sig_ev, pos[sig_task])
-    ev_total = np.bincount(sig_ev, minlength=E)
+    return _Signals(sig_task, sig_ev, sig_ord, sig_inv.reshape(-1))
 
-    # waits: per (consumer, event) the latest producer's position...
-    edge_count = sig_ord[sig_inv]
-    wkey = d * max(E, 1) + edge_ev
-    o = np.lexsort((edge_count, wkey))
-    wk = wkey[o]
+
+class _Waits(NamedTuple):
+    task: np.ndarray        # int64 per wait: the task it goes before
+    event: np.ndarray       # int64 per wait
+    count: np.ndarray       # int64 per wait
+
+
+def _waits(ev: _Events, sig: _Signals, o: _Order) -> _Waits:
+    """Per (consumer, event) a wait for the latest producer's signal, kept only if no
+    earlier wait on the same queue asked for as much already."""
+    m = max(ev.n, 1)
+    edge_count = sig.ordinal[sig.of_edge]
+    wkey = ev.consumer * m + ev.edge_event
+    s = np.lexsort((edge_count, wkey))
+    wk = wkey[s]
     last = np.r_[wk[1:] != wk[:-1], True] if len(wk) else np.zeros(0, bool)
-    wait_task, wait_ev, wait_cnt = wk[last] // max(E, 1), wk[last] % max(E, 1), edge_count[o][last]
-    # ...and only if no earlier wait on the same queue asked for as much already
-    grp = w[wait_task] * max(E, 1) + wait_ev
-    o = np.lexsort((pos[wait_task], grp))
-    big = int(wait_cnt.max()) + 1 if len(wait_cnt) else 1
-    gid = np.cumsum(np.r_[True, grp[o][1:] != grp[o][:-1]]) if len(o) else np.zeros(0, np.int64)
-    val = gid * big + wait_cnt[o]
+    task, event, count = wk[last] // m, wk[last] % m, edge_count[s][last]
+    grp = o.worker[task] * m + event
+    s = np.lexsort((o.pos[task], grp))
+    big = int(count.max()) + 1 if len(count) else 1
+    gid = np.cumsum(np.r_[True, grp[s][1:] != grp[s][:-1]]) if len(s) else np.zeros(0, np.int64)
+    val = gid * big + count[s]
     prev = np.r_[-1, np.maximum.accumulate(val)[:-1]] if len(val) else val
-    keep = o[val > prev]
-    wait_task, wait_ev, wait_cnt = wait_task[keep], wait_ev[keep], wait_cnt[keep]
+    keep = s[val > prev]
+    return _Waits(task[keep], event[keep], count[keep])
 
-    # instruction rows, sorted into streams by (queue, kernel, position, sub-order)
+
+def _plan(machine, schedule, o: _Order, ev: _Events, sig: _Signals, wt: _Waits) -> Plan:
+    """Instruction rows sorted into streams by (queue, kernel, position, sub-order); no
+    flags yet."""
+    n, W = len(o.worker), len(machine.workers)
+    w, kern, pos = o.worker, o.kernel, o.pos
     kernels = np.unique(kern)[1:] if n else np.zeros(0, np.int64)
     nb = len(kernels)
     bq = np.repeat(np.arange(W), nb)
     bk = np.tile(kernels, W)
-    rows_q = np.concatenate([w, w[wait_task], w[sig_task], bq])
-    rows_k = np.concatenate([kern, kern[wait_task], kern[sig_task], bk])
-    rows_p = np.concatenate([pos, pos[wait_task], pos[sig_task], np.full(len(bq), -1)])
-    rows_sub = np.concatenate([np.ones(n, np.int64), np.zeros(len(wait_task), np.int64),
-                               np.full(len(sig_task), 2), np.zeros(len(bq), np.int64)])
-    rows_code = np.concatenate([np.full(n, EXEC), np.full(len(wait_task), WAIT),
-                                np.full(len(sig_task), SIGNAL), np.full(len(bq), BARRIER)])
-    rows_arg = np.concatenate([np.arange(n), wait_ev, sig_ev, bk])
-    rows_cnt = np.concatenate([np.zeros(n, np.int64), wait_cnt, sig_ord, np.zeros(len(bq), np.int64)])
-    o = np.lexsort((rows_arg, rows_sub, rows_p, rows_k, rows_q))
+    rows_q = np.concatenate([w, w[wt.task], w[sig.task], bq])
+    rows_k = np.concatenate([kern, kern[wt.task], kern[sig.task], bk])
+    rows_p = np.concatenate([pos, pos[wt.task], pos[sig.task], np.full(len(bq), -1)])
+    rows_sub = np.concatenate([np.ones(n, np.int64), np.zeros(len(wt.task), np.int64),
+                               np.full(len(sig.task), 2), np.zeros(len(bq), np.int64)])
+    rows_code = np.concatenate([np.full(n, EXEC), np.full(len(wt.task), WAIT),
+                                np.full(len(sig.task), SIGNAL), np.full(len(bq), BARRIER)])
+    rows_arg = np.concatenate([np.arange(n), wt.event, sig.event, bk])
+    rows_cnt = np.concatenate([np.zeros(n, np.int64), wt.count, sig.ordinal,
+                               np.zeros(len(bq), np.int64)])
+    s = np.lexsort((rows_arg, rows_sub, rows_p, rows_k, rows_q))
     ptr = np.zeros(W + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows_q, minlength=W), out=ptr[1:])
-
-    names = _event_names(machine, ev_worker, ev_dev, ev_slow, ev_kernel, nb > 0)
+    names = _event_names(machine, ev.worker, ev.device, ev.slow, ev.kernel, nb > 0)
     header = PlanHeader(schedule.scheduler, schedule.status, schedule.makespan,
                         int(schedule.lower_bound), float(schedule.solve_seconds))
-    plan = Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
-                code=rows_code[o], arg=rows_arg[o], count=rows_cnt[o], event_names=names,
-                event_device=ev_dev, event_flag=np.zeros(E, np.int64), header=header)
-    # per event, whether its last signal follows a send (a signal after it pays the link)
-    after_send = np.zeros(E, bool)
-    fin = sig_ord == ev_total[sig_ev]
-    after_send[sig_ev[fin]] = graph.dst[sig_task[fin]] >= 0
-    return _flags(plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, schedule.end[sig_task],
-                  after_send, share_flags)
+    return Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
+                code=rows_code[s], arg=rows_arg[s], count=rows_cnt[s], event_names=names,
+                event_device=ev.device, event_flag=np.zeros(ev.n, np.int64), header=header)
 
 
-def _flags(plan: Plan, machine, ev_kernel, ev_worker, ev_slow, sig_ev, sig_end, after_send,
-           share) -> Plan:
-    """Give the events flags: one each per kernel and device (kernels reuse flags: a
-    barrier ends every counter's life), shared where the plan proves it sound, with turns
-    where a device is still short (`hpdsl.plan_share`)."""
-    from hpdsl.plan_share import Expect, assign   # it reads plans: imported here
-
-    hw, E, D = machine.hardware, plan.n_events, machine.devices
-    lat = latency(hw, ev_slow)
+def _expect(graph, machine, schedule, ev: _Events, sig: _Signals) -> Expect:
+    """When the schedule expects each event's signals, to place turns (`hpdsl.plan.turns`)."""
+    E = ev.n
+    sig_end = schedule.end[sig.task]
     first = np.full(E, np.iinfo(np.int64).max, np.int64)
     last = np.zeros(E, np.int64)
-    np.minimum.at(first, sig_ev, sig_end)
-    np.maximum.at(last, sig_ev, sig_end)
-    expect = Expect(first, last, ev_worker, machine.worker_device, ev_kernel, after_send, D, hw)
-    # tails ranked by when their last signal is expected (a heuristic order only)
-    plan, flag, base = assign(plan, ev_kernel * D + plan.event_device.astype(np.int64), lat, last,
-                              hw.sync_flags, share, expect)
-    need = int(flag.max()) + 1 if len(flag) else 0
-    if need > hw.sync_flags:
-        worst = int(plan.event_device[np.argmax(flag)])
-        shared = " (with events the plan orders sharing flags)" if share is not False else ""
-        raise UserError(
-            f"the plan needs {need} sync flags on device {worst} but hardware '{hw.name}' "
-            f"has {hw.sync_flags} per device{shared}; declare more with 'sync flags N', use "
-            f"coarser tiles, or spread dependent tasks over fewer queues", loc=hw.loc)
-    return replace(plan, event_flag=flag, event_base=base)
+    np.minimum.at(first, sig.event, sig_end)
+    np.maximum.at(last, sig.event, sig_end)
+    # per event, whether its last signal follows a send (a signal after it pays the link)
+    after_send = np.zeros(E, bool)
+    fin = sig.ordinal == np.bincount(sig.event, minlength=E)[sig.event]
+    after_send[sig.event[fin]] = graph.dst[sig.task[fin]] >= 0
+    return Expect(first, last, ev.worker, machine.worker_device, ev.kernel, after_send,
+                  machine.devices, machine.hardware)
 
 
 def _event_names(machine, ev_worker, ev_dev, ev_slow, ev_kernel, with_kernel) -> tuple[str, ...]:
