@@ -1,7 +1,9 @@
-"""Small graphs, machines and an ASAP list scheduler shared by the plan and emulator tests."""
+"""Small graphs, machines, an ASAP list scheduler and hand-made cases shared by the plan and
+emulator tests."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
 from hpdsl.cost import task_times
 from hpdsl.latency import edge_latency
@@ -54,8 +56,56 @@ def list_schedule(graph: TaskGraph, machine: Machine, pick=None) -> Schedule:
     return s
 
 
-def test_list_schedule_is_valid_and_asap():
-    hw = hardware(cores=(("C", 1), ("D", 1)), launch=7)
-    g = explicit(hw, [5, 3, 2], [(0, 1), (0, 2)], ["C", "D", "C"])
-    s = list_schedule(g, Machine.of(hw))
-    assert s.start.tolist() == [7, 12, 12] and s.makespan == 15
+def one_queue_fanin():
+    """a, b on C0 (in that order) and c on C1 after both: one wait covers both."""
+    hw = hardware(cores=(("C", 2),))
+    g = explicit(hw, [5, 5, 1], [(0, 2), (1, 2)], ["C", "C", "C"])
+    m = Machine.of(hw)
+    s = Schedule("m", "feasible", np.array([0, 0, 1], np.int32), np.array([0, 5, 10]),
+                 np.array([5, 10, 11]))
+    return hw, g, m, s
+
+
+def relay(flags=16):
+    """a (C0) -> x (C1) -> y (C2): C1 waits for all of C0's event before signalling its own."""
+    hw = hardware(cores=(("C", 3),), sync=5, flags=flags)
+    g = explicit(hw, [10, 10, 10], [(0, 1), (1, 2)], ["C"] * 3)
+    s = Schedule("m", "feasible", np.array([0, 1, 2], np.int32), np.array([0, 15, 30]),
+                 np.array([10, 25, 40]))
+    return hw, g, Machine.of(hw), s
+
+
+def two_queue_fanin(flags=16):
+    """a (C0) and b (C1) -> c (C2): nothing orders a's signal and b's."""
+    hw = hardware(cores=(("C", 3),), sync=5, flags=flags)
+    g = explicit(hw, [10, 3, 1], [(0, 2), (1, 2)], ["C"] * 3)
+    s = Schedule("m", "feasible", np.array([0, 1, 2], np.int32), np.array([0, 0, 15]),
+                 np.array([10, 3, 16]))
+    return hw, g, Machine.of(hw), s
+
+
+def local_then_send():
+    """C0 on device 0 runs a (-> c on device 0, fast) then s, a send to device 1 whose
+    consumer c is on device 0 (its signal carries the link latency); c runs on C1."""
+    hw = hardware(cores=(("C", 2),), sync=5, link_lat=7)
+    g = TaskGraph.build(name="g", hardware=hw, devices=2, ops=("g",), kinds=("C",),
+                        cores=(("C",),), op=[0] * 3, kind=[0] * 3, device=[0, 0, 0],
+                        src=[0, 1], dst_edges=[2, 2], fixed_ns=[3, 4, 1], dst=[-1, 1, -1],
+                        bytes_sent=[0, 8, 0])
+    s = Schedule("m", "feasible", np.array([0, 0, 1], np.int32), np.array([0, 3, 19]),
+                 np.array([3, 7, 20]))
+    return hw, g, Machine.of(hw, 2), s
+
+
+@st.composite
+def dag_cases(draw):
+    """(times, edges, cores, devices, device, sync, link, seed) of a random explicit graph
+    on one or two devices."""
+    n = draw(st.integers(2, 14))
+    edges = [(u, v) for v in range(n) for u in range(v) if draw(st.integers(0, 2)) == 0]
+    cores = [draw(st.sampled_from("CD")) for _ in range(n)]
+    times = [draw(st.integers(0, 20)) for _ in range(n)]
+    devs = draw(st.integers(1, 2))
+    device = [draw(st.integers(0, devs - 1)) for _ in range(n)]
+    return (times, edges, cores, devs, device, draw(st.integers(0, 9)), draw(st.integers(0, 9)),
+            draw(st.integers(0, 10**6)))
