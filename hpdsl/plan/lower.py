@@ -182,6 +182,8 @@ def _signals(ev: _Events, pos) -> _Signals:
 
 
 class _Waits(NamedTuple):
+    """The waits that say something, each right before its task."""
+
     task: np.ndarray        # int64 per wait: the task it goes before
     event: np.ndarray       # int64 per wait
     count: np.ndarray       # int64 per wait
@@ -232,7 +234,7 @@ def _plan(machine, schedule, o: _Order, ev: _Events, sig: _Signals, wt: _Waits) 
     names = _event_names(machine, ev.worker, ev.device, ev.slow, ev.kernel, nb > 0)
     header = PlanHeader(schedule.scheduler, schedule.status, schedule.makespan,
                         int(schedule.lower_bound), float(schedule.solve_seconds))
-    return Plan(queues=tuple(wk_.name for wk_ in machine.workers), ptr=ptr,
+    return Plan(queues=tuple(q.name for q in machine.workers), ptr=ptr,
                 code=rows_code[s], arg=rows_arg[s], count=rows_cnt[s], event_names=names,
                 event_device=ev.device, event_flag=np.zeros(ev.n, np.int64), header=header)
 
