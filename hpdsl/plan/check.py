@@ -150,7 +150,7 @@ def _covered_by_events(plan, iq, code, arg, cnt, idx, u, v, P, Q, at, W) -> np.n
 def check_sharing(plan, graph, machine) -> list[str]:
     """Messages for flags shared unsoundly: per (kernel, device, flag), in base order, each
     event must count from the signals of those before it, and the plan must prove that
-    every signal of one arrives no later than the first of the next (module docstring)."""
+    every signal of one arrives no later than the first of the next (`hpdsl.plan.order`)."""
     E = plan.n_events
     if E == 0:
         return []

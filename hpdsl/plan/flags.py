@@ -106,7 +106,7 @@ def facts(plan, tracked, group, lat, rank) -> Facts:
 def pack(f: Facts, lat, budget=None, expect: Expect | None = None, room=None):
     """(chain id per tracked event, numbered from 0 per group; the order events joined their
     chains; turns as (A, B) event pairs). With `expect`, groups in `budget` (group ->
-    flags) that have opened that many chains link events by turns (module docstring),
+    flags) that have opened that many chains link events by turns (`hpdsl.plan.turns`),
     while the turn's own group has flags to spare (`room`: group -> free flags; updated)."""
     tracked, by_rank, ev, first, seen = f.tracked, f.by_rank, f.ev, f.first, f.seen
     pos = {e: k for k, e in enumerate(ev.tolist())}
