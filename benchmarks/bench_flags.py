@@ -23,8 +23,7 @@ def main() -> None:
     from hpdsl.generate import generate
     from hpdsl.lang import load
     from hpdsl.machine import Machine
-    from hpdsl.plan import lower
-    from hpdsl.plan_check import check_plan
+    from hpdsl.plan import check_plan, lower
     from hpdsl.solvers import Options, run
 
     ap = argparse.ArgumentParser()

@@ -10,11 +10,9 @@ from hypothesis import example, given, settings, strategies as st
 from hpdsl.emulator import EmulatorOptions, emulate
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
-from hpdsl.plan import WAIT, lower
-from hpdsl.plan_check import check_plan
-from hpdsl.plan_json import load_plan
+from hpdsl.plan import WAIT, check_plan, load_plan, lower, plan_to_json
 from hpdsl.schedule import Schedule
-from test_plan_helpers import explicit, hardware, list_schedule
+from plan_cases import explicit, hardware, list_schedule
 
 
 def chain():
@@ -149,7 +147,7 @@ def cases(draw):
 @given(cases())
 @example(([0, 0, 0], [(0, 2)], ["C", "C", "C"], 1, [0, 0, 0], 1, 0, 0, 1))
 def test_uncontended_emulation_equals_the_list_schedule(case):
-    """Why lowering reproduces these ASAP schedules exactly: see `hpdsl.plan_ties`."""
+    """Why lowering reproduces these ASAP schedules exactly: see `hpdsl.plan.ties`."""
     times, edges, cores, devs, device, sync, link, launch, seed = case
     hw = hardware(cores=(("C", 2), ("D", 1)), sync=sync, link_lat=link, launch=launch, flags=64)
     g = explicit(hw, times, edges, cores, devices=devs, device=device)
@@ -161,7 +159,7 @@ def test_uncontended_emulation_equals_the_list_schedule(case):
     assert r.findings == ()
     assert np.array_equal(r.start, s.start) and np.array_equal(r.end, s.end)
     assert r.makespan == s.makespan and r.prediction_error in (0.0, None)
-    r2 = emulate(g, m, load_plan(p.to_json(), g, m))
+    r2 = emulate(g, m, load_plan(plan_to_json(p), g, m))
     assert np.array_equal(r2.start, r.start)
 
 

@@ -13,9 +13,8 @@ from hpdsl.emulator import emulate
 from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.run import run_plan
 from hpdsl.machine import Machine
-from hpdsl.plan import WAIT, lower
-from hpdsl.plan_json import load_plan
-from test_plan_helpers import explicit, hardware, list_schedule
+from hpdsl.plan import WAIT, load_plan, lower
+from plan_cases import explicit, hardware, list_schedule
 
 FIELDS = ("start", "end", "reach", "done", "blocked", "counter")
 

@@ -79,8 +79,7 @@ def waves(draw):
 @given(waves())
 def test_serial_plans_emulate_as_predicted_whatever_launch_and_sync_latency(case):
     from hpdsl.emulator import EmulatorOptions, emulate
-    from hpdsl.plan import lower
-    from hpdsl.plan_check import check_plan
+    from hpdsl.plan import check_plan, lower
 
     tasks, devices, sync, launch, link = case
     g, m = explicit("p", [("A", 2), ("B", 1)], tasks, sync_latency=sync, launch=launch,

@@ -11,7 +11,7 @@ from hpdsl.emulator.trace import chrome_trace
 from hpdsl.machine import Machine
 from hpdsl.plan import lower
 from hpdsl.schedule import Schedule
-from test_plan_helpers import explicit, hardware
+from plan_cases import explicit, hardware
 
 
 def test_trace_has_processes_threads_tasks_and_flows():

@@ -93,8 +93,7 @@ def run(args) -> int:
                                        write_atomic)
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.machine import Machine
-    from hpdsl.plan_check import check_plan
-    from hpdsl.plan_json import load_plan
+    from hpdsl.plan import check_plan, load_plan
 
     if args.trace:
         check_output_path(args.trace)

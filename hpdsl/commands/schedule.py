@@ -76,9 +76,9 @@ def run(args) -> int:
                       max_z3_tasks=args.max_z3_tasks, progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:
-        from hpdsl.plan import lower
+        from hpdsl.plan import lower, plan_to_json
 
-        emit(lower(graph, machine, s).to_json(), args.output)
+        emit(plan_to_json(lower(graph, machine, s)), args.output)
     r = result(graph, machine, s)
     print_result(r, args.json, summary(graph, r), ("plan", args.output))
     return 0

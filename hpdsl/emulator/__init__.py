@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from hpdsl.emulator.metrics import exposed_comm, per_op, starved, utilization, worker_busy
 from hpdsl.emulator.result import Finding, OpStats, Result
 from hpdsl.emulator.run import run_plan
-from hpdsl.emulator.validate import exec_worker, validate
+from hpdsl.emulator.validate import validate
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import Plan
@@ -35,7 +35,7 @@ def emulate(graph: TaskGraph, machine: Machine, plan: Plan,
     """Run `plan` on the emulated `machine` and return times, measurements and findings."""
     o = options or EmulatorOptions()
     rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2)
-    w = exec_worker(plan, graph.n_tasks)
+    w = plan.exec_queue(graph.n_tasks)
     mk = rec.makespan
     busy = worker_busy(rec.start, rec.end, w, len(machine.workers), mk)
     return Result(

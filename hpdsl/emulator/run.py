@@ -38,9 +38,8 @@ def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray
     hw = machine.hardware
     code = plan.code
     iq = plan.instruction_queue()
-    idx = np.arange(len(code))
-    last = np.maximum.accumulate(np.where(code == EXEC, idx, -1)) if len(code) else idx
-    valid = last >= plan.ptr[iq] if len(code) else np.zeros(0, bool)
+    last = plan.previous_exec()
+    valid = last >= 0
     task = np.where(valid, plan.arg[np.maximum(last, 0)], 0)
     sig = code == SIGNAL
     ev = np.where(sig, plan.arg, 0)

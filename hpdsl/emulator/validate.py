@@ -19,7 +19,7 @@ from hpdsl.graph import TaskGraph
 from hpdsl.latency import graph_latencies
 from hpdsl.machine import Machine
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
-from hpdsl.plan_flags import base_wanted, flag_key
+from hpdsl.plan.flags import base_wanted, flag_key
 
 K_SLICE = 64   # contraction depth of one matmul K-slice held with the output block (A3 base tile)
 
@@ -34,37 +34,14 @@ def validate(graph: TaskGraph, machine: Machine, plan: Plan, rec: Record,
     return tuple(out)
 
 
-def exec_worker(plan: Plan, n: int) -> np.ndarray:
-    """int64 per task: the queue that executes it."""
-    iq = plan.instruction_queue()
-    ex = np.flatnonzero(plan.code == EXEC)
-    w = np.full(n, -1, np.int64)
-    w[plan.arg[ex]] = iq[ex]
-    return w
-
-
-def exec_kernel(plan: Plan, n: int) -> np.ndarray:
-    """int64 per task: the barriers before it on its queue (its kernel's ordinal)."""
-    isb = (plan.code == BARRIER).astype(np.int64)
-    if len(isb) == 0:
-        return np.zeros(n, np.int64)
-    csum = np.cumsum(isb)
-    iq = plan.instruction_queue()
-    before = csum - (csum[plan.ptr[iq]] - isb[plan.ptr[iq]])
-    ex = np.flatnonzero(plan.code == EXEC)
-    k = np.zeros(n, np.int64)
-    k[plan.arg[ex]] = before[ex]
-    return k
-
-
 def _missing_sync(graph, machine, plan, rec, limit) -> list[Finding]:
     hw = machine.hardware
-    w = exec_worker(plan, graph.n_tasks)
+    w = plan.exec_queue(graph.n_tasks)
     src, dst = graph.edges()
     if len(src) == 0:
         return []
     # no latency on one queue, nor across a barrier (all earlier data is visible after it)
-    k = exec_kernel(plan, graph.n_tasks)
+    k = plan.exec_kernel(graph.n_tasks)
     lat = np.where((w[src] == w[dst]) | (k[src] != k[dst]), 0,
                    graph_latencies(graph, hw, src, dst))
     ran = (rec.end[src] >= 0) & (rec.start[dst] >= 0)
@@ -246,7 +223,7 @@ def _buffers(graph, machine, plan) -> list[Finding]:
     if graph.n_tasks == 0:
         return []
     ws = working_set(graph)
-    w = exec_worker(plan, graph.n_tasks)
+    w = plan.exec_queue(graph.n_tasks)
     core = machine.worker_core[np.maximum(w, 0)]
     cap = np.array([max((b.size for b in c.buffers), default=0) for c in machine.hardware.cores],
                    np.float64)

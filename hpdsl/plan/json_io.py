@@ -12,6 +12,7 @@ A wait is `{"op": "wait", "event": E, "count": N}`; a kernel boundary of a basel
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from hpdsl.cost import task_times
 from hpdsl.errors import Loc, UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
-from hpdsl.plan import BARRIER, EXEC, OPS, PLAN_VERSION, SIGNAL, WAIT, Plan, PlanHeader
+from hpdsl.plan.program import BARRIER, EXEC, OPS, PLAN_VERSION, SIGNAL, WAIT, Plan, PlanHeader
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -105,6 +106,29 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
     each task executed exactly once on a queue that can run it, events declared.
     """
     where = Loc(filename)
+    doc = _document(text, filename)
+    queues, events = doc["queues"], doc.get("events", {})
+    ev = _events(events, machine, where)
+    by_name = machine.worker_by_name()
+    for qname in queues:
+        if qname not in by_name:
+            _fail(where, f"unknown queue '{qname}'" + _near(qname, by_name))
+    rd = _Reader(graph, machine, ev.index, where)
+    for w in machine.workers:
+        rd.queue(w, queues.get(w.name, []))
+    rd.all_executed()
+    code, arg, cnt = np.array(rd.code, np.int8), np.array(rd.arg, np.int32), np.array(rd.cnt, np.int32)
+    _number_signals(code, arg, cnt, len(ev.device))
+    header = _header(doc.get("schedule", {}) or {}, where)
+    return Plan(queues=tuple(w.name for w in machine.workers), ptr=np.array(rd.ptr), code=code,
+                arg=arg, count=cnt, event_names=tuple(ev.index), event_device=np.array(ev.device),
+                event_flag=np.array(ev.flag), header=header,
+                event_base=np.array(ev.base, np.int64))
+
+
+def _document(text: str, filename: str) -> dict:
+    """The JSON object of a plan, with "queues" and "events" of the right types."""
+    where = Loc(filename)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -116,13 +140,23 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
     if doc.get("version") != PLAN_VERSION:
         _fail(where, f"unsupported plan version {doc.get('version')!r}; this hpdsl reads version "
                      f"{PLAN_VERSION}")
-    queues, events = doc.get("queues"), doc.get("events", {})
-    if not isinstance(queues, dict):
+    if not isinstance(doc.get("queues"), dict):
         _fail(where, "'queues' must be an object mapping queue names to instruction lists")
-    if not isinstance(events, dict):
+    if not isinstance(doc.get("events", {}), dict):
         _fail(where, "'events' must be an object mapping event names to {device, flag}")
+    return doc
 
-    ev_index, ev_dev, ev_flag, ev_base = {}, [], [], []
+
+class _Events(NamedTuple):
+    index: dict             # event name -> id, in file order
+    device: list
+    flag: list
+    base: list
+
+
+def _events(events: dict, machine: Machine, where: Loc) -> _Events:
+    """The "events" table, each entry checked against the machine."""
+    ev = _Events({}, [], [], [])
     for name, info in events.items():
         if not (isinstance(info, dict) and _int(info.get("device")) and _int(info.get("flag"))):
             _fail(where, f"event '{name}' must be {{\"device\": D, \"flag\": F}} with integers")
@@ -139,85 +173,92 @@ def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<p
         if not _int(b) or not 0 <= b <= MAX_COUNT:
             _fail(where, f"event '{name}' has \"base\" {json.dumps(b)}; it must be a "
                          f"non-negative integer (the flag count the event starts from)")
-        ev_index[name] = len(ev_dev)
-        ev_dev.append(info["device"])
-        ev_flag.append(info["flag"])
-        ev_base.append(b)
+        ev.index[name] = len(ev.device)
+        ev.device.append(info["device"])
+        ev.flag.append(info["flag"])
+        ev.base.append(b)
+    return ev
 
-    by_name = machine.worker_by_name()
-    for qname in queues:
-        if qname not in by_name:
-            _fail(where, f"unknown queue '{qname}'" + _near(qname, by_name))
 
-    n = graph.n_tasks
-    times = task_times(graph, machine)
-    placed = np.full(n, -1, dtype=np.int64)
-    placed_at = {}
-    ptr = [0]
-    code, arg, cnt = [], [], []
-    for w in machine.workers:
-        stream = queues.get(w.name, [])
+class _Reader:
+    """Reads the queues' instruction lists into flat rows, checking each instruction."""
+
+    def __init__(self, graph: TaskGraph, machine: Machine, ev_index: dict, where: Loc):
+        self.graph, self.ev_index, self.where = graph, ev_index, where
+        self.times = task_times(graph, machine)
+        self.placed = np.full(graph.n_tasks, -1, dtype=np.int64)
+        self.placed_at: dict[int, str] = {}
+        self.ptr, self.code, self.arg, self.cnt = [0], [], [], []
+
+    def queue(self, w, stream) -> None:
         if not isinstance(stream, list):
-            _fail(where, f"queue '{w.name}' must be a list of instructions")
+            _fail(self.where, f"queue '{w.name}' must be a list of instructions")
         for i, ins in enumerate(stream):
             at = f"queue '{w.name}' instruction {i}"
             if not isinstance(ins, dict) or ins.get("op") not in OPS:
                 op = ins.get("op") if isinstance(ins, dict) else ins
-                _fail(where, f"{at}: expected an object with \"op\" one of "
-                             f"{', '.join(OPS)}, found {json.dumps(op)}")
+                _fail(self.where, f"{at}: expected an object with \"op\" one of "
+                                  f"{', '.join(OPS)}, found {json.dumps(op)}")
             op = ins["op"]
             if op == "exec":
-                t = ins.get("task")
-                if not _int(t) or not 0 <= t < n:
-                    _fail(where, f"{at}: unknown task {json.dumps(t)}; task ids are 0..{n - 1}")
-                if placed[t] >= 0:
-                    _fail(where, f"{at}: task {t} ({graph.label(t)}) is executed twice; it is "
-                                 f"already executed at {placed_at[t]}")
-                if graph.device[t] != w.device or times[t, w.core_index] < 0:
-                    _fail(where, f"{at}: task {t} ({graph.label(t)}) cannot run on '{w.name}'")
-                placed[t] = w.id
-                placed_at[t] = at
-                code.append(EXEC), arg.append(t), cnt.append(0)
+                self._exec(w, ins, at)
             elif op == "barrier":
                 k = ins.get("kernel")
                 if not _int(k) or k < 0:
-                    _fail(where, f"{at}: a barrier needs a non-negative integer \"kernel\"")
-                code.append(BARRIER), arg.append(k), cnt.append(0)
+                    _fail(self.where, f"{at}: a barrier needs a non-negative integer \"kernel\"")
+                self._row(BARRIER, k, 0)
             else:
-                e = ins.get("event")
-                if e not in ev_index:
-                    _fail(where, f"{at}: unknown event {json.dumps(e)}; declare it in \"events\""
-                          + (did_you_mean(str(e), ev_index) if len(ev_index) <= 20 else ""))
-                if op == "wait":
-                    c = ins.get("count", 1)
-                    if not _int(c) or c < 1:
-                        _fail(where, f"{at}: a wait's \"count\" must be a positive integer, "
-                                     f"found {json.dumps(c)}")
-                    if c > MAX_COUNT:
-                        _fail(where, f"{at}: a wait's \"count\" {c} is above the limit of "
-                                     f"{MAX_COUNT}")
-                    code.append(WAIT), arg.append(ev_index[e]), cnt.append(c)
-                else:
-                    code.append(SIGNAL), arg.append(ev_index[e]), cnt.append(0)
-        ptr.append(len(code))
-    never = np.flatnonzero(placed < 0)
-    if len(never):
-        t = int(never[0])
-        more = f" (and {len(never) - 1} more)" if len(never) > 1 else ""
-        _fail(where, f"task {t} ({graph.label(t)}) is never executed{more}")
+                self._event_op(op, ins, at)
+        self.ptr.append(len(self.code))
 
-    code_a, arg_a, cnt_a = np.array(code, np.int8), np.array(arg, np.int32), np.array(cnt, np.int32)
-    # a signal's count is its position among its event's signals (as lower() writes it)
-    sig = np.flatnonzero(code_a == SIGNAL)
+    def _row(self, code: int, arg: int, cnt: int) -> None:
+        self.code.append(code), self.arg.append(arg), self.cnt.append(cnt)
+
+    def _exec(self, w, ins, at: str) -> None:
+        g, n, where = self.graph, self.graph.n_tasks, self.where
+        t = ins.get("task")
+        if not _int(t) or not 0 <= t < n:
+            _fail(where, f"{at}: unknown task {json.dumps(t)}; task ids are 0..{n - 1}")
+        if self.placed[t] >= 0:
+            _fail(where, f"{at}: task {t} ({g.label(t)}) is executed twice; it is "
+                         f"already executed at {self.placed_at[t]}")
+        if g.device[t] != w.device or self.times[t, w.core_index] < 0:
+            _fail(where, f"{at}: task {t} ({g.label(t)}) cannot run on '{w.name}'")
+        self.placed[t] = w.id
+        self.placed_at[t] = at
+        self._row(EXEC, t, 0)
+
+    def _event_op(self, op: str, ins, at: str) -> None:
+        e, where = ins.get("event"), self.where
+        if e not in self.ev_index:
+            _fail(where, f"{at}: unknown event {json.dumps(e)}; declare it in \"events\""
+                  + (did_you_mean(str(e), self.ev_index) if len(self.ev_index) <= 20 else ""))
+        if op == "signal":
+            self._row(SIGNAL, self.ev_index[e], 0)
+            return
+        c = ins.get("count", 1)
+        if not _int(c) or c < 1:
+            _fail(where, f"{at}: a wait's \"count\" must be a positive integer, "
+                         f"found {json.dumps(c)}")
+        if c > MAX_COUNT:
+            _fail(where, f"{at}: a wait's \"count\" {c} is above the limit of {MAX_COUNT}")
+        self._row(WAIT, self.ev_index[e], c)
+
+    def all_executed(self) -> None:
+        never = np.flatnonzero(self.placed < 0)
+        if len(never):
+            t = int(never[0])
+            more = f" (and {len(never) - 1} more)" if len(never) > 1 else ""
+            _fail(self.where, f"task {t} ({self.graph.label(t)}) is never executed{more}")
+
+
+def _number_signals(code: np.ndarray, arg: np.ndarray, cnt: np.ndarray, n_events: int) -> None:
+    """Write each signal's count: its position among its event's signals (as `lower` does)."""
+    sig = np.flatnonzero(code == SIGNAL)
     if len(sig):
-        ev = arg_a[sig]
+        ev = arg[sig]
         o = np.argsort(ev, kind="stable")
-        first = np.r_[0, np.cumsum(np.bincount(ev, minlength=len(ev_dev)))]
+        first = np.r_[0, np.cumsum(np.bincount(ev, minlength=n_events))]
         ords = np.empty(len(sig), np.int32)
         ords[o] = np.arange(len(sig)) - first[ev[o]] + 1
-        cnt_a[sig] = ords
-    header = _header(doc.get("schedule", {}) or {}, where)
-    return Plan(queues=tuple(w.name for w in machine.workers), ptr=np.array(ptr), code=code_a,
-                arg=arg_a, count=cnt_a, event_names=tuple(ev_index), event_device=np.array(ev_dev),
-                event_flag=np.array(ev_flag), header=header,
-                event_base=np.array(ev_base, np.int64))
+        cnt[sig] = ords

@@ -1,4 +1,4 @@
-"""Plan lowering, the plan JSON loader and the static plan checker."""
+"""Plan JSON: `plan_to_json` and `load_plan`, whose every message is pinned here."""
 from __future__ import annotations
 
 import json
@@ -6,84 +6,49 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from hpdsl.errors import UserError
 from hpdsl.machine import Machine
-from hpdsl.plan import EXEC, WAIT, Plan, lower
-from hpdsl.plan_check import check_plan
-from hpdsl.plan_json import load_plan
-from hpdsl.schedule import Schedule
-from test_plan_helpers import explicit, hardware, list_schedule
-
-
-def fanin():
-    """a, b on C0 (in that order) and c on C1 after both: one wait covers both."""
-    hw = hardware(cores=(("C", 2),))
-    g = explicit(hw, [5, 5, 1], [(0, 2), (1, 2)], ["C", "C", "C"])
-    m = Machine.of(hw)
-    s = Schedule("m", "feasible", np.array([0, 0, 1], np.int32), np.array([0, 5, 10]),
-                 np.array([5, 10, 11]))
-    return hw, g, m, s
-
-
-def test_one_wait_per_producer_queue_keeps_latest():
-    hw, g, m, s = fanin()
-    p = lower(g, m, s)
-    assert p.stream(0) == [("exec", 0, 0), ("signal", 0, 1), ("exec", 1, 0), ("signal", 0, 2)]
-    assert p.stream(1) == [("wait", 0, 2), ("exec", 2, 0)]
-    assert check_plan(p, g, m) == []
-
-
-def test_wait_implied_by_earlier_wait_on_same_queue_is_dropped():
-    hw = hardware(cores=(("C", 2),))
-    # a on C0; b and c on C1 both need a: only b waits
-    g = explicit(hw, [5, 1, 1], [(0, 1), (0, 2)], ["C"] * 3)
-    m = Machine.of(hw)
-    s = Schedule("m", "feasible", np.array([0, 1, 1], np.int32), np.array([0, 5, 6]), np.array([5, 6, 7]))
-    p = lower(g, m, s)
-    assert [i[0] for i in p.stream(1)] == ["wait", "exec", "exec"]
-
-
-def test_same_queue_dependencies_need_no_events():
-    hw = hardware(cores=(("C", 1),))
-    g = explicit(hw, [1, 1], [(0, 1)], ["C", "C"])
-    p = lower(g, Machine.of(hw), list_schedule(g, Machine.of(hw)))
-    assert p.n_events == 0 and p.stream(0) == [("exec", 0, 0), ("exec", 1, 0)]
-
-
-def test_too_few_flags_is_a_user_error():
-    hw, g, m, s = fanin()
-    hw1 = replace(hw, sync_flags=0)
-    with pytest.raises(UserError, match=r"the plan needs 1 sync flags on device 0 but hardware "
-                                        r"'H' has 0 per device"):
-        lower(g, Machine.of(hw1), s)
-
-
-def test_kernels_lower_to_barriers_in_every_queue():
-    hw, g, m, s = fanin()
-    s = replace(s, kernel=np.array([0, 0, 1], np.int32))
-    p = lower(g, m, s)
-    assert p.n_events == 0
-    assert p.stream(0) == [("exec", 0, 0), ("exec", 1, 0), ("barrier", 1, 0)]
-    assert p.stream(1) == [("barrier", 1, 0), ("exec", 2, 0)]
-    assert check_plan(p, g, m) == []
-    assert '{"op": "barrier", "kernel": 1}' in p.to_json()
+from hpdsl.plan import load_plan, lower, plan_to_json
+from plan_cases import explicit, hardware, one_queue_fanin, relay
 
 
 def test_json_round_trip():
-    hw, g, m, s = fanin()
+    hw, g, m, s = one_queue_fanin()
     p = lower(g, m, s)
-    q = load_plan(p.to_json(), g, m, "p.json")
-    for a in ("ptr", "code", "arg", "count", "event_device", "event_flag"):
+    q = load_plan(plan_to_json(p), g, m, "p.json")
+    for a in ("ptr", "code", "arg", "count", "event_device", "event_flag", "event_base"):
         assert np.array_equal(getattr(p, a), getattr(q, a)), a
     assert q.event_names == p.event_names and q.header == p.header
-    assert json.loads(p.to_json())["schedule"]["makespan_ns"] == 11
+    assert json.loads(plan_to_json(p))["schedule"]["makespan_ns"] == 11
 
+
+def test_json_text_is_one_line_per_queue():
+    hw, g, m, s = one_queue_fanin()
+    assert plan_to_json(lower(g, m, s)) == (
+        '{"version": 1,\n "queues": {\n'
+        '    "d0.C0.q": [{"op": "exec", "task": 0}, {"op": "signal", "event": "d0.C0.q>d0"}, '
+        '{"op": "exec", "task": 1}, {"op": "signal", "event": "d0.C0.q>d0"}],\n'
+        '    "d0.C1.q": [{"op": "wait", "event": "d0.C0.q>d0", "count": 2}, {"op": "exec", "task": 2}]\n'
+        ' },\n "events": {\n    "d0.C0.q>d0": {"device": 0, "flag": 0}\n },\n'
+        ' "schedule": {"scheduler": "m", "status": "feasible", "makespan_ns": 11, '
+        '"lower_bound_ns": 0, "solve_seconds": 0.0}}\n')
+
+
+def test_bases_survive_json_and_bad_ones_are_user_errors():
+    hw, g, m, s = relay()
+    p = lower(g, m, s, share_flags=True)
+    text = plan_to_json(p)
+    assert '"base": 1' in text
+    assert load_plan(text, g, m).event_base.tolist() == [0, 1]
+    with pytest.raises(UserError, match=r"plan.json: error: event 'd0.C1.q>d0' has \"base\" -1; "
+                                        r"it must be a non-negative integer \(the flag count the "
+                                        r"event starts from\)"):
+        load_plan(text.replace('"base": 1', '"base": -1'), g, m, "plan.json")
 
 def _doc():
-    hw, g, m, s = fanin()
-    return g, m, json.loads(lower(g, m, s).to_json())
+    hw, g, m, s = one_queue_fanin()
+    return g, m, json.loads(plan_to_json(lower(g, m, s)))
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -166,59 +131,21 @@ def test_load_plan_rejects_task_on_wrong_core():
         load_plan(json.dumps(doc), g, m, "p.json")
 
 
-def test_check_plan_finds_a_removed_wait():
-    hw, g, m, s = fanin()
-    p = lower(g, m, s)
-    keep = np.flatnonzero(p.code != WAIT)
-    broken = replace(p, ptr=np.array([0, 4, 5]), code=p.code[keep], arg=p.arg[keep], count=p.count[keep])
-    msgs = check_plan(broken, g, m)
-    assert len(msgs) == 2 and all("has no signal after it that the consumer's queue waits for" in x for x in msgs)
 
 
-def test_check_plan_count_too_low_is_caught():
-    hw, g, m, s = fanin()
-    p = lower(g, m, s)
-    cnt = p.count.copy()
-    cnt[p.code == WAIT] = 1          # covers a, but not b
-    msgs = check_plan(replace(p, count=cnt), g, m)
-    assert len(msgs) == 1 and "task 1" in msgs[0]
-
-
-def test_check_plan_wrong_order_on_one_queue():
-    hw = hardware(cores=(("C", 1),))
-    g = explicit(hw, [1, 1], [(0, 1)], ["C", "C"])
-    m = Machine.of(hw)
-    p = Plan(queues=("d0.C0.q",), ptr=np.array([0, 2]), code=np.array([EXEC, EXEC]),
-             arg=np.array([1, 0]), count=np.zeros(2), event_names=(), event_device=np.zeros(0),
-             event_flag=np.zeros(0))
-    assert "executes it after the task that needs it" in check_plan(p, g, m)[0]
-
-
-@st.composite
-def dags(draw):
-    n = draw(st.integers(1, 14))
-    edges = [(u, v) for v in range(n) for u in range(v) if draw(st.booleans()) and draw(st.booleans())]
-    cores = [draw(st.sampled_from("CD")) for _ in range(n)]
-    times = [draw(st.integers(0, 9)) for _ in range(n)]
-    return times, edges, cores, draw(st.integers(1, 3)), draw(st.integers(0, 1000))
-
-
-@settings(max_examples=60, deadline=None)
-@given(dags())
-def test_lowered_plans_pass_the_checker_and_round_trip(case):
-    times, edges, cores, k, seed = case
-    hw = hardware(cores=(("C", k), ("D", 2)))
-    g = explicit(hw, times, edges, cores)
-    m = Machine.of(hw)
-    rng = np.random.default_rng(seed)
-    s = list_schedule(g, m, pick=lambda t, ok, free: ok[rng.integers(len(ok))])
-    p = lower(g, m, s)
-    assert check_plan(p, g, m) == []
-    assert np.array_equal(load_plan(p.to_json(), g, m).code, p.code)
-    # no queue waits twice on one event for a count it already had
-    for q in range(len(p.queues)):
-        seen = {}
-        for op, ev, c in p.stream(q):
-            if op == "wait":
-                assert c > seen.get(ev, 0)
-                seen[ev] = c
+@pytest.mark.parametrize("doc, message", [
+    ([], "a plan must be a JSON object with 'version', 'queues' and 'events'"),
+    ({"version": 1, "queues": {}, "events": []},
+     "'events' must be an object mapping event names to {device, flag}"),
+    ({"version": 1, "queues": {}, "events": {"x": {"device": 0, "flag": -1}}},
+     "event 'x' has negative flag -1"),
+    ({"version": 1, "queues": {"d0.C0.q": {}}, "events": {}},
+     "queue 'd0.C0.q' must be a list of instructions"),
+    ({"version": 1, "queues": {}, "events": {}}, "task 0 (a) is never executed (and 2 more)"),
+])
+def test_load_plan_structure_errors(doc, message):
+    g, m, _ = _doc()
+    g = replace(g, task_names=("a", "b", "c"))
+    with pytest.raises(UserError) as e:
+        load_plan(json.dumps(doc), g, m, "p.json")
+    assert str(e.value) == "p.json: error: " + message

@@ -1,4 +1,5 @@
-"""`check_plan`: a static proof that a plan keeps every dependency of its graph.
+"""`check_plan`: a static proof that a plan keeps every dependency of its graph and shares
+its flags soundly (`check_sharing`).
 
 An edge u -> v is covered when (a) u and v are on one queue and u comes first, (b) a
 barrier lies between them (every queue holds the same barriers), or (c) u's queue P
@@ -6,7 +7,7 @@ signals an event e after executing u, as its j-th signal of e, and v's queue wai
 before executing v with a count c such that c - (signals of e from queues other than P)
 >= j. Counters only grow, so "count >= c" then proves P's j-th signal arrived.
 Events sharing a sync flag must count on it in turn, proven from the plan
-(`hpdsl.plan_flags.check_sharing`).
+(`check_sharing`, by `hpdsl.plan.order`).
 Vectorized over all edges: no per-edge Python work, so 3M edges check in seconds.
 """
 from __future__ import annotations
@@ -16,8 +17,9 @@ import numpy as np
 from hpdsl.cost import task_times
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
-from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
-from hpdsl.plan_flags import check_sharing
+from hpdsl.plan.flags import base_wanted, flag_key
+from hpdsl.plan.order import may_follow, order_facts, signal_latency, single_producer
+from hpdsl.plan.program import BARRIER, EXEC, SIGNAL, WAIT, Plan
 
 MAX_LISTED = 10
 
@@ -39,31 +41,25 @@ def check_plan(plan: Plan, graph: TaskGraph, machine: Machine) -> list[str]:
     code, arg, cnt = plan.code, plan.arg.astype(np.int64), plan.count.astype(np.int64)
     idx = np.arange(len(code), dtype=np.int64)
 
-    ex = np.flatnonzero(code == EXEC)
-    tasks = arg[ex]
+    tasks = arg[code == EXEC]
     times_run = np.bincount(tasks, minlength=n) if n else np.zeros(0, np.int64)
     for t in np.flatnonzero(times_run[:n] != 1)[:MAX_LISTED]:
         out.append(f"task {t} ({graph.label(int(t))}) is executed {times_run[t]} times, not once")
     if len(out):
         return out
-    at = np.empty(n, np.int64)
-    at[tasks] = ex
-    q_of = iq[at]
+    at, q_of, kern = plan.exec_index(n), plan.exec_queue(n), plan.exec_kernel(n)
     tt = task_times(graph, machine)
     core = machine.worker_core[q_of]
     bad = np.flatnonzero((machine.worker_device[q_of] != graph.device) | (tt[np.arange(n), core] < 0))
     for t in bad[:MAX_LISTED]:
         out.append(f"task {t} ({graph.label(int(t))}) is on '{plan.queues[q_of[t]]}', which cannot run it")
 
-    # barriers: the same sequence in every queue; count them before each instruction
-    isb = (code == BARRIER).astype(np.int64)
-    nb_q = np.bincount(iq, weights=isb, minlength=W).astype(np.int64)
+    # barriers: the same sequence in every queue
+    nb_q = np.bincount(iq, weights=(code == BARRIER).astype(np.int64), minlength=W).astype(np.int64)
     if W and np.any(nb_q != nb_q[0]):
         q = int(np.flatnonzero(nb_q != nb_q[0])[0])
         out.append(f"queue '{plan.queues[q]}' has {nb_q[q]} barriers, queue '{plan.queues[0]}' "
                    f"has {nb_q[0]}; every queue must reach every barrier")
-    csum = np.cumsum(isb)
-    before = csum - isb - (csum[plan.ptr[iq]] - isb[plan.ptr[iq]]) if len(code) else csum
 
     src, dst = graph.edges()
     src, dst = src.astype(np.int64), dst.astype(np.int64)
@@ -72,7 +68,7 @@ def check_plan(plan: Plan, graph: TaskGraph, machine: Machine) -> list[str]:
     wrong = np.flatnonzero(same & (at[src] > at[dst]))
     for i in wrong[:MAX_LISTED]:
         out.append(_edge_msg(plan, graph, src[i], dst[i], q_of, "executes it after the task that needs it"))
-    covered = same | (before[at[dst]] > before[at[src]])
+    covered = same | (kern[dst] > kern[src])
     todo = np.flatnonzero(~covered)
     if len(todo):
         ok = _covered_by_events(plan, iq, code, arg, cnt, idx, src[todo], dst[todo], qu[todo],
@@ -149,3 +145,46 @@ def _covered_by_events(plan, iq, code, arg, cnt, idx, u, v, P, Q, at, W) -> np.n
     good = j_ok & m_ok & (have >= ordinal)
     del w_start
     return np.bincount(edge, weights=good, minlength=len(u)) > 0
+
+
+def check_sharing(plan, graph, machine) -> list[str]:
+    """Messages for flags shared unsoundly: per (kernel, device, flag), in base order, each
+    event must count from the signals of those before it, and the plan must prove that
+    every signal of one arrives no later than the first of the next (`hpdsl.plan.order`)."""
+    E = plan.n_events
+    if E == 0:
+        return []
+    key = flag_key(plan, machine.devices)
+    o, want = base_wanted(plan, key)
+    k = key[o]
+    pairs = np.flatnonzero(k[1:] == k[:-1])
+    shared = np.flatnonzero(np.r_[k[1:] == k[:-1], False] | np.r_[False, k[1:] == k[:-1]])
+    if len(shared) == 0:
+        return []
+    out = []
+    for i in shared[plan.event_base[o[shared]] != want[shared]][:10]:
+        e = int(o[i])
+        out.append(f"event '{plan.event_names[e]}' on flag {plan.event_flag[e]} of device "
+                   f"{plan.event_device[e]} counts from {plan.event_base[e]}, not from "
+                   f"{want[i]} (the signals of the events before it on that flag)")
+    lat_lo, lat = signal_latency(plan, graph, machine)
+    tracked = np.unique(o[shared])
+    if not np.all(single_producer(plan)[tracked]):
+        bad = tracked[~single_producer(plan)[tracked]][0]
+        return out + [f"event '{plan.event_names[bad]}' shares flag {plan.event_flag[bad]} of "
+                      f"device {plan.event_device[bad]} but is signalled by several queues"]
+    first, _ = order_facts(plan, tracked, lat, lat_lo)
+    bit = {int(e): 1 << b for b, e in enumerate(tracked.tolist())}
+    bad = 0
+    for i in pairs.tolist():
+        a, b = int(o[i]), int(o[i + 1])
+        if b in first and not may_follow(first[b], bit[a], int(lat[a]), int(lat_lo[b])):
+            bad += 1
+            if bad <= 10:
+                out.append(f"events '{plan.event_names[a]}' and '{plan.event_names[b]}' share flag "
+                           f"{plan.event_flag[a]} of device {plan.event_device[a]}, but nothing "
+                           f"in the plan makes every signal of the first arrive before the first "
+                           f"signal of the second")
+    if bad > 10:
+        out.append(f"... and {bad - 10} more unordered events sharing a flag")
+    return out
