@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
+from hpdsl.utilization import utilization
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +64,9 @@ def measured(res) -> dict:
                      "busy_ns": o.busy, "tasks": o.tasks} for o in res.ops]}
 
 
-def _schedule_utilization(machine, s) -> dict[str, float]:
-    """The schedule command's own rounding of `utilization` (summed busy time per core type
-    over workers x makespan), kept so that this step changes no output."""
-    span = s.makespan
-    busy = np.bincount(machine.worker_core[s.worker].astype(np.int64),
-                       weights=(s.end - s.start).astype(np.float64),
-                       minlength=len(machine.core_types))
-    count = np.bincount(machine.worker_core.astype(np.int64), minlength=len(machine.core_types))
-    return {c: (float(busy[i] / (count[i] * span)) if span and count[i] else 0.0)
-            for i, c in enumerate(machine.core_types)}
-
-
 def schedule_record(graph, machine, s) -> dict:
     """`hpdsl schedule`: the schedule's own makespan is both the measured and the predicted one."""
-    u = _schedule_utilization(machine, s)
+    u = utilization(machine, s.start, s.end, s.worker, s.makespan)
     return {**common(Claim.of_schedule(s), s.makespan, u, []),
             "tasks": graph.n_tasks, "notes": list(s.notes)}
 

@@ -57,6 +57,19 @@ def test_emulate_record_puts_the_plan_checkers_messages_first(fifo):
                          "busy_ns": 15_000, "tasks": 5}]
 
 
+def test_schedule_and_its_emulation_report_one_utilization():
+    """One rule: where the emulation runs the plan as predicted, the two records agree to
+    the last digit (list_gap's 33 us makespan makes shares like 15/33 that round)."""
+    g = generate(load(str(Path(DIAMOND).parent / "labs" / "list_gap.hpm")), None, {})
+    m = Machine.of(g.hardware)
+    s = run("dispatch", g, m)
+    plan = lower(g, m, s)
+    res = emulate(g, m, plan)
+    assert res.makespan == s.makespan and (res.start == s.start).all()
+    assert emulate_record(plan.header, res, [])["utilization"] == \
+        schedule_record(g, m, s)["utilization"]
+
+
 def test_a_plan_header_keeps_its_solve_time_unrounded():
     c = Claim.of_header(PlanHeader("heft", "heuristic", 12, 10, 0.123456789))
     assert c == Claim("heft", "heuristic", 12, 10, 0.123456789)
