@@ -1,7 +1,7 @@
 """`hpdsl emulate SPEC PLAN`: run a plan on the emulated machine; print a summary or JSON."""
 from __future__ import annotations
 
-from hpdsl.fmt import microseconds
+from hpdsl.fmt import microseconds, percent
 
 
 def add_parser(sub) -> None:
@@ -35,7 +35,7 @@ def summary(graph, d: dict) -> str:
              f"predicted    {microseconds(d['predicted_makespan_ns'])}"
              + (f" (emulated is {err:+.1%})" if err is not None else ""),
              f"lower bound  {microseconds(d['lower_bound_ns'])}",
-             "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in d["utilization"].items()),
+             "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in d["utilization"].items()),
              "starved      " + ", ".join(f"{c} {microseconds(t)}" for c, t in d["starved_ns"].items())
              + " (idle worker while a task for it is ready, per device)",
              f"exposed comm {microseconds(d['exposed_comm_ns'])} (sends with no compute beside them, all devices)"]

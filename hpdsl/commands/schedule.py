@@ -1,7 +1,7 @@
 """`hpdsl schedule`: generate a spec's task graph, run one scheduler, print or save the plan."""
 from __future__ import annotations
 
-from hpdsl.fmt import microseconds
+from hpdsl.fmt import microseconds, percent
 from hpdsl.commands.common import (add_target_args, check_output_path, check_solver_args, emit,
                                   load_graph, print_result, progress)
 
@@ -27,14 +27,14 @@ def add_parser(sub) -> None:
 
 def summary(graph, r: dict) -> str:
     span, lb = r["makespan_ns"], r["lower_bound_ns"]
-    gap = f"{(span - lb) / lb:.1%}" if lb else "n/a"
+    gap = percent((span - lb) / lb, 1) if lb else "n/a"
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
              f"{graph.devices} device(s)",
              f"scheduler    {r['scheduler']} ({r['status']})",
              f"makespan     {microseconds(span)}",
              f"lower bound  {microseconds(lb)} (gap {gap})",
              f"solve time   {r['solve_seconds']:.3f} s",
-             "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in r["utilization"].items())]
+             "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in r["utilization"].items())]
     lines += [f"note         {n}" for n in r["notes"]]
     return "\n".join(lines)
 
