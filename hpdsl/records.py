@@ -48,11 +48,12 @@ def common(claim: Claim, makespan_ns, util: dict, violations: list) -> dict:
 
 
 def findings(fs) -> list[dict]:
+    """Emulator `Finding`s as JSON objects."""
     return [f.to_dict() for f in fs]
 
 
 def plan_findings(messages) -> list[dict]:
-    """The static plan checker's messages as violations (`hpdsl.plan_check.check_plan`)."""
+    """The static plan checker's messages as violations, before the emulator's findings."""
     return [{"kind": "plan", "severity": "error", "message": m} for m in messages]
 
 
