@@ -22,6 +22,7 @@ from hpdsl.errors import UserError
 from hpdsl.fmt import change, duration
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
+from hpdsl.records import comparison_record
 
 # Graph sizes above which a default run leaves a scheduler out (with a note). The slow
 # list rules are quadratic in the ready-set size: ~3 minutes each at 200k tasks, where
@@ -96,43 +97,7 @@ class Comparison:
 
     def to_dict(self) -> dict:
         """The `--json` object (DESIGN §7): graph facts plus one result per scheduler."""
-        g = self.graph
-        return {"target": g.name, "tasks": g.n_tasks, "edges": g.n_edges,
-                "devices": g.devices, "workers": len(self.machine.workers),
-                "generate_seconds": round(self.generate_seconds, 6),
-                "results": [result_dict(self, r) for r in self.runs],
-                "skipped": [{"scheduler": s, "reason": why} for s, why in self.skipped],
-                "why": list(self.summary)}
-
-
-def result_dict(c: Comparison, r: Run) -> dict:
-    s, res = r.schedule, r.result
-    d = {"scheduler": r.scheduler, "status": "error" if s is None else s.status,
-         "makespan_ns": r.makespan,
-         "predicted_makespan_ns": None if s is None else int(s.makespan),
-         "lower_bound_ns": None if s is None else int(s.lower_bound),
-         "solve_seconds": None if s is None else round(s.solve_seconds, 6),
-         "emulate_seconds": round(r.emulate_seconds, 6),
-         "utilization": {} if res is None else {k: float(v) for k, v in res.utilization.items()},
-         "violations": [] if res is None else [f.to_dict() for f in res.errors],
-         "warnings": [] if res is None else [f.to_dict() for f in res.warnings],
-         "error": r.error}
-    if s is not None:
-        lb = int(s.lower_bound)
-        d["gap"] = (s.makespan - lb) / lb if lb else None
-        d["notes"] = list(s.notes)
-        d["kernels"] = r.kernels
-        d["launch_ns"] = r.kernels * int(c.machine.hardware.launch)
-    if res is not None:
-        d["exposed_comm_ns"] = int(res.exposed_comm)
-        d["comm_ns"] = int(r.activity.comm_ns) if r.activity is not None else None
-        d["starved_ns"] = {k: float(v) for k, v in res.starved.items()}
-        d["idle"] = dict(r.activity.idle) if r.activity is not None else {}
-        d["ops"] = [{"op": o.op, "first_start_ns": o.first_start, "last_end_ns": o.last_end,
-                     "busy_ns": o.busy, "tasks": o.tasks} for o in res.ops]
-    d["speedup_vs_serial"] = c.speedup(r)
-    d["why"] = list(r.why)
-    return d
+        return comparison_record(self)
 
 
 def scheduler_names(names) -> tuple[str, ...]:

@@ -5,8 +5,11 @@ import json
 import shutil
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpdsl.cli import main
 from hpdsl.graph import TaskGraph, csr
@@ -50,6 +53,78 @@ def test_networkx_view():
     g = small([0], [1], n=2)
     nx_g = g.to_networkx()
     assert list(nx_g.edges()) == [(0, 1)] and nx_g.nodes[1]["fixed_ns"] == 2
+
+
+# Random graphs (duplicate edges and self-loops included) against plain-Python expectations:
+# the edge set, each node's sorted neighbours both ways, and networkx's own cycle test.
+
+@st.composite
+def edge_lists(draw, acyclic=False):
+    n = draw(st.integers(1, 12))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40))
+    if acyclic:   # keep the edges that go up a random ranking: a DAG not in id order
+        rank = draw(st.permutations(range(n)))
+        pairs = [(u, v) for u, v in pairs if rank[u] < rank[v]]
+    return n, pairs
+
+
+@given(edge_lists())
+@settings(max_examples=150, deadline=None)
+def test_csr_both_ways_holds_each_distinct_edge_once_sorted(case):
+    n, pairs = case
+    g = small([u for u, _ in pairs], [v for _, v in pairs], n=n)
+    distinct = sorted(set(pairs))
+    assert g.n_edges == len(distinct)
+    s, d = g.edges()
+    assert list(zip(s.tolist(), d.tolist())) == distinct
+    for t in range(n):
+        assert g.successors(t).tolist() == sorted({v for u, v in distinct if u == t})
+        assert g.predecessors(t).tolist() == sorted({u for u, v in distinct if v == t})
+    ptr, idx = csr(n, np.array([u for u, _ in pairs], int), np.array([v for _, v in pairs], int))
+    # csr() itself keeps duplicates: each (u, v) as often as given, sorted within u
+    assert ptr.tolist() == [sum(1 for u, _ in pairs if u < t) for t in range(n + 1)]
+    assert idx.tolist() == [v for _, v in sorted(pairs)]
+
+
+@given(edge_lists())
+@settings(max_examples=150, deadline=None)
+def test_topological_order_exactly_when_networkx_finds_no_cycle(case):
+    n, pairs = case
+    g = small([u for u, _ in pairs], [v for _, v in pairs], n=n)
+    ref = nx.DiGraph()
+    ref.add_nodes_from(range(n))
+    ref.add_edges_from(pairs)
+    if nx.is_directed_acyclic_graph(ref):
+        order = g.topological_order().tolist()
+        assert sorted(order) == list(range(n))
+        pos = {t: i for i, t in enumerate(order)}
+        assert all(pos[u] < pos[v] for u, v in pairs)
+    else:
+        with pytest.raises(ValueError, match="cycle"):
+            g.topological_order()
+
+
+@given(edge_lists(acyclic=True))
+@settings(max_examples=100, deadline=None)
+def test_a_dag_not_in_id_order_still_sorts(case):
+    n, pairs = case
+    order = small([u for u, _ in pairs], [v for _, v in pairs], n=n).topological_order().tolist()
+    pos = {t: i for i, t in enumerate(order)}
+    assert sorted(order) == list(range(n)) and all(pos[u] < pos[v] for u, v in pairs)
+
+
+@given(edge_lists())
+@settings(max_examples=50, deadline=None)
+def test_networkx_view_has_every_task_and_distinct_edge(case):
+    n, pairs = case
+    v = small([u for u, _ in pairs], [w for _, w in pairs], n=n).to_networkx()
+    assert sorted(v.nodes) == list(range(n)) and set(v.edges) == set(pairs)
+    assert v.number_of_edges() == len(set(pairs))
+    for t in range(n):   # small() gives task t the fixed time t + 1 on core type C
+        a = v.nodes[t]
+        assert (a["fixed_ns"], a["op"], a["kind"], a["cores"], a["device"]) == (t + 1, "o", "C",
+                                                                             ["C"], 0)
+        assert a["label"] == "o[d0]"
 
 
 # ------------------------------------------------------------------ the command
@@ -111,9 +186,15 @@ def test_refuses_big_drawing_and_too_many_tasks(capsys):
     rc, _, err = run(capsys, "graph", str(EXAMPLES / "deepseek_moe.hpm"), "-t", "coarse",
                      "--format", "dot")
     assert rc == 1
-    # 16 x 256 sends each way, 256 experts x (16 up + 1 act + 14 down) tiles
-    assert 2 * 16 * 256 + 256 * (16 + 1 + 14) == 16128
-    assert "error: the graph has 16,128 tasks; a drawing of more than 2,000 is unreadable" in err
+    # the coarse tiling of the spec: 16 devices x 4096 tokens, 256 experts, top-8, hidden
+    # 7168, expert FFN 2048 (up: n 4096). Balanced routing gives each (device, expert) pair
+    # 4096 * 8 / 256 = 128 rows, each expert 16 * 128 = 2048 rows: one chunk (4096 rows) per
+    # pair and way, one 4096-row block per expert, cut into 4096 / 256 = 16 up tiles,
+    # 2048 / 2048 = 1 act tile and 7168 / 512 = 14 down tiles
+    sends = 2 * 16 * 256                     # dispatch and combine
+    tiles = 256 * (4096 // 256 + 2048 // 2048 + 7168 // 512)
+    assert f"error: the graph has {sends + tiles:,} tasks; a drawing of more than 2,000 is " \
+           "unreadable" in err
     rc, _, err = run(capsys, "graph", str(EXAMPLES / "toy.hpm"), "--max-tasks", "10")
     assert rc == 1 and "would generate at least 48 tasks, more than the limit of 10" in err
 

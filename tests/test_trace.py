@@ -1,4 +1,7 @@
-"""Chrome trace export and the `hpdsl emulate` command."""
+"""Chrome trace export and the `hpdsl emulate` command.
+
+Expected times are the schedules' own, worked out by hand (trace times are in us).
+"""
 from __future__ import annotations
 
 import json
@@ -15,19 +18,28 @@ from plan_cases import explicit, hardware
 
 
 def test_trace_has_processes_threads_tasks_and_flows():
-    hw = hardware(cores=(("C", 2),))
+    hw = hardware(cores=(("C", 2),))                 # no sync latency: emulated = scheduled
     g = explicit(hw, [10, 1], [(0, 1)], ["C", "C"])
     m = Machine.of(hw)
+    # task 0 on worker 0 over 0-10 ns, task 1 on worker 1 over 10-11 ns
     s = Schedule("m", "feasible", np.array([0, 1], np.int32), np.array([0, 10]), np.array([10, 11]))
     p = lower(g, m, s)
     doc = json.loads(chrome_trace(g, m, p, emulate(g, m, p)))
+    assert doc["displayTimeUnit"] == "ns" and doc["otherData"] == {"makespan_ns": 11,
+                                                                   "scheduler": "m"}
     ev = doc["traceEvents"]
+    assert [e["args"]["name"] for e in ev if e["name"] == "process_name"] == ["device 0"]
     names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
     assert names == {"d0.C0.q", "d0.C1.q"}
     tasks = [e for e in ev if e["ph"] == "X"]
-    assert [(e["tid"], e["ts"], e["dur"]) for e in tasks] == [(0, 0.0, 0.01), (1, 0.01, 0.001)]
+    # 0 ns for 10 ns = 0.0 us for 0.01 us; 10 ns for 1 ns = 0.01 us for 0.001 us
+    assert [(e["tid"], e["ts"], e["dur"], e["args"]["task"]) for e in tasks] == \
+        [(0, 0.0, 0.01, 0), (1, 0.01, 0.001, 1)]
+    assert {(e["name"], e["cat"], e["pid"]) for e in tasks} == {("g", "C", 0)}
     s_, f_ = [e for e in ev if e["ph"] == "s"], [e for e in ev if e["ph"] == "f"]
     assert len(s_) == len(f_) == 1 and s_[0]["id"] == f_[0]["id"] and s_[0]["tid"] == 0 and f_[0]["tid"] == 1
+    # the arrow leaves when task 0 ends (10 ns) and lands when task 1 starts (10 ns)
+    assert (s_[0]["ts"], f_[0]["ts"], f_[0]["bp"]) == (0.01, 0.01, "e")
 
 
 def test_emulate_command(tmp_path, capsys):
@@ -36,9 +48,21 @@ def test_emulate_command(tmp_path, capsys):
     capsys.readouterr()
     assert main(["emulate", "examples/diamond.hpm", str(plan), "--json", "--trace", str(trace)]) == 0
     r = json.loads(capsys.readouterr().out)["results"][0]
-    assert r["makespan_ns"] == r["predicted_makespan_ns"] and r["violations"] == []
-    assert set(r["utilization"]) == {"CPU", "ACC"}
-    assert json.loads(trace.read_text())["traceEvents"]
+    # heft on the diamond (one CPU, one ACC, no sync latency), by hand: CPU load 0-2 us,
+    # right 2-5, merge 11-12; ACC left 2-7 (after load), side 7-11. The emulator runs it so.
+    assert (r["scheduler"], r["makespan_ns"], r["predicted_makespan_ns"]) == ("heft", 12_000,
+                                                                            12_000)
+    assert r["violations"] == [] and r["warnings"] == [] and r["prediction_error"] == 0.0
+    # CPU busy 2 + 3 + 1 = 6 us of 12, ACC 5 + 4 = 9 us of 12
+    assert r["utilization"] == {"CPU": 0.5, "ACC": 0.75}
+    # side is ready at 0 but the ACC idles until left starts at 2 us
+    assert r["starved_ns"] == {"CPU": 0.0, "ACC": 2000.0} and r["exposed_comm_ns"] == 0
+    assert r["ops"] == [{"op": "diamond", "first_start_ns": 0, "last_end_ns": 12_000,
+                         "busy_ns": 15_000, "tasks": 5}]
+    tasks = [e for e in json.loads(trace.read_text())["traceEvents"] if e["ph"] == "X"]
+    assert sorted((e["args"]["tile"], e["tid"], e["ts"], e["dur"]) for e in tasks) == [
+        ("left", 1, 2.0, 5.0), ("load", 0, 0.0, 2.0), ("merge", 0, 11.0, 1.0),
+        ("right", 0, 2.0, 3.0), ("side", 1, 7.0, 4.0)]
     # break the plan: drop every wait -> exit 1 with the findings
     doc = json.loads(plan.read_text())
     for q in doc["queues"].values():
@@ -70,5 +94,6 @@ def test_emulate_command_endless_plan_is_refused_bounded(capsys):
         pytest.skip("needs /dev/zero")
     assert main(["emulate", "examples/diamond.hpm", "/dev/zero"]) == 1
     err = capsys.readouterr().err
+    # the bound: 64 MiB + 4 KiB a task = 67,108,864 + 5 x 4,096 = 67,129,344 bytes
     assert "error: plan '/dev/zero' is larger than 67129344 bytes, more than any plan for this " \
            "graph of 5 tasks takes" in err

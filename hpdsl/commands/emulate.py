@@ -1,7 +1,7 @@
 """`hpdsl emulate SPEC PLAN`: run a plan on the emulated machine; print a summary or JSON."""
 from __future__ import annotations
 
-from hpdsl.fmt import microseconds
+from hpdsl.fmt import microseconds, percent
 
 
 def add_parser(sub) -> None:
@@ -26,20 +26,6 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def result_dict(plan, r, static: list[str]) -> dict:
-    h = plan.header
-    violations = [{"kind": "plan", "severity": "error", "message": m} for m in static]
-    violations += [f.to_dict() for f in r.errors]
-    return {"scheduler": h.scheduler, "status": h.status, "makespan_ns": r.makespan,
-            "predicted_makespan_ns": h.makespan_ns, "lower_bound_ns": h.lower_bound_ns,
-            "solve_seconds": h.solve_seconds, "utilization": r.utilization,
-            "violations": violations, "warnings": [f.to_dict() for f in r.warnings],
-            "prediction_error": r.prediction_error, "starved_ns": r.starved,
-            "exposed_comm_ns": r.exposed_comm,
-            "ops": [{"op": o.op, "first_start_ns": o.first_start, "last_end_ns": o.last_end,
-                     "busy_ns": o.busy, "tasks": o.tasks} for o in r.ops]}
-
-
 def summary(graph, d: dict) -> str:
     err = d["prediction_error"]
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
@@ -49,7 +35,7 @@ def summary(graph, d: dict) -> str:
              f"predicted    {microseconds(d['predicted_makespan_ns'])}"
              + (f" (emulated is {err:+.1%})" if err is not None else ""),
              f"lower bound  {microseconds(d['lower_bound_ns'])}",
-             "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in d["utilization"].items()),
+             "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in d["utilization"].items()),
              "starved      " + ", ".join(f"{c} {microseconds(t)}" for c, t in d["starved_ns"].items())
              + " (idle worker while a task for it is ready, per device)",
              f"exposed comm {microseconds(d['exposed_comm_ns'])} (sends with no compute beside them, all devices)"]
@@ -94,6 +80,7 @@ def run(args) -> int:
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.machine import Machine
     from hpdsl.plan import check_plan, load_plan
+    from hpdsl.records import emulate_record
 
     if args.trace:
         check_output_path(args.trace)
@@ -109,6 +96,6 @@ def run(args) -> int:
         from hpdsl.emulator.trace import chrome_trace
 
         write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
-    d = result_dict(plan, r, static)
+    d = emulate_record(plan.header, r, static)
     print_result(d, args.json, summary(graph, d), ("trace", args.trace))
     return 1 if d["violations"] else 0

@@ -1,10 +1,7 @@
 """`hpdsl schedule`: generate a spec's task graph, run one scheduler, print or save the plan."""
 from __future__ import annotations
 
-
-import numpy as np
-
-from hpdsl.fmt import microseconds
+from hpdsl.fmt import microseconds, percent
 from hpdsl.commands.common import (add_target_args, check_output_path, check_solver_args, emit,
                                   load_graph, print_result, progress)
 
@@ -28,41 +25,23 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def utilization(graph, machine, schedule) -> dict[str, float]:
-    """Core type -> fraction of its workers' time (0..makespan) spent running tasks."""
-    span = schedule.makespan
-    busy = np.bincount(machine.worker_core[schedule.worker].astype(np.int64),
-                       weights=(schedule.end - schedule.start).astype(np.float64),
-                       minlength=len(machine.core_types))
-    count = np.bincount(machine.worker_core.astype(np.int64), minlength=len(machine.core_types))
-    return {c: (float(busy[i] / (count[i] * span)) if span and count[i] else 0.0)
-            for i, c in enumerate(machine.core_types)}
-
-
-def result(graph, machine, s) -> dict:
-    return {"scheduler": s.scheduler, "status": s.status, "makespan_ns": s.makespan,
-            "predicted_makespan_ns": s.makespan, "lower_bound_ns": int(s.lower_bound),
-            "solve_seconds": round(s.solve_seconds, 6),
-            "utilization": utilization(graph, machine, s), "violations": [],
-            "tasks": graph.n_tasks, "notes": list(s.notes)}
-
-
 def summary(graph, r: dict) -> str:
     span, lb = r["makespan_ns"], r["lower_bound_ns"]
-    gap = f"{(span - lb) / lb:.1%}" if lb else "n/a"
+    gap = percent((span - lb) / lb, 1) if lb else "n/a"
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
              f"{graph.devices} device(s)",
              f"scheduler    {r['scheduler']} ({r['status']})",
              f"makespan     {microseconds(span)}",
              f"lower bound  {microseconds(lb)} (gap {gap})",
              f"solve time   {r['solve_seconds']:.3f} s",
-             "utilization  " + ", ".join(f"{c} {u:.1%}" for c, u in r["utilization"].items())]
+             "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in r["utilization"].items())]
     lines += [f"note         {n}" for n in r["notes"]]
     return "\n".join(lines)
 
 
 def run(args) -> int:
     from hpdsl.machine import Machine
+    from hpdsl.records import schedule_record
     from hpdsl.solvers import Options, lookup
     from hpdsl.solvers import run as solve
 
@@ -79,6 +58,6 @@ def run(args) -> int:
         from hpdsl.plan import lower, plan_to_json
 
         emit(plan_to_json(lower(graph, machine, s)), args.output)
-    r = result(graph, machine, s)
+    r = schedule_record(graph, machine, s)
     print_result(r, args.json, summary(graph, r), ("plan", args.output))
     return 0

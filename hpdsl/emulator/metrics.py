@@ -1,7 +1,8 @@
-"""Measurements over a record: utilization, starvation, exposed communication, per-op times.
+"""Measurements over a record: starvation, exposed communication, per-op times.
 
 All of them are sweeps over sorted interval end points (numpy, no per-task Python), so
-they cost the same as sorting the tasks once.
+they cost the same as sorting the tasks once. Utilization is `hpdsl.utilization`'s rule,
+which schedules use too.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 from hpdsl.emulator.result import OpStats
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
+# re-exported under the names the emulator has imported from here
+from hpdsl.utilization import core_utilization as utilization, worker_busy  # noqa: F401
 
 
 def _sweep(t, group, deltas: list[np.ndarray]):
@@ -22,20 +25,6 @@ def _sweep(t, group, deltas: list[np.ndarray]):
         return np.zeros(0, np.int64), [s[:0] for s in sums], group[:0]
     length = np.where(group[1:] == group[:-1], t[1:] - t[:-1], 0)
     return length, [s[:-1] for s in sums], group[:-1]
-
-
-def worker_busy(start, end, worker, n_workers, makespan) -> np.ndarray:
-    ran = start >= 0
-    busy = np.bincount(worker[ran], weights=(end - start)[ran], minlength=n_workers)
-    return busy / makespan if makespan > 0 else np.zeros(n_workers)
-
-
-def utilization(machine: Machine, busy_frac: np.ndarray) -> dict[str, float]:
-    out = {}
-    for ci, name in enumerate(machine.core_types):
-        sel = machine.worker_core == ci
-        out[name] = float(busy_frac[sel].mean()) if sel.any() else 0.0
-    return out
 
 
 def starved(graph: TaskGraph, machine: Machine, start, end, worker, release: int) -> dict[str, float]:
