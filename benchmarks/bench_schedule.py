@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 from hpdsl.generate import generate
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
 from hpdsl.machine import Machine
+from hpdsl.settings import parse_settings
 from hpdsl.solvers import Options, run
 
 SPEC = Path(__file__).resolve().parents[1] / "examples" / "deepseek_moe.hpm"
@@ -27,7 +28,8 @@ def main() -> int:
     p.add_argument("--schedulers", default="heft,serial")
     args = p.parse_args()
     t0 = time.perf_counter()
-    g = generate(load(str(SPEC)), args.tiling, {"devices": str(args.devices)})
+    g = generate(checked_target(load(str(SPEC)), args.tiling,
+                                parse_settings([f"devices={args.devices}"])))
     m = Machine.of(g.hardware, g.devices)
     print(f"graph: {g.n_tasks:,} tasks, {g.n_edges:,} edges, {g.devices} devices, "
           f"{len(m.workers):,} workers; generated in {time.perf_counter() - t0:.1f} s", flush=True)

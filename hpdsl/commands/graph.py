@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from hpdsl.commands.common import add_target_args, emit, parse_settings
+from hpdsl.commands.common import add_target_args, emit, load_graph
 from hpdsl.errors import UserError
 from hpdsl.fmt import duration, si
 
@@ -38,11 +38,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from hpdsl.generate import generate
-    from hpdsl.lang import load
-
-    spec = load(args.spec)
-    graph = generate(spec, args.target, parse_settings(args.settings), max_tasks=args.max_tasks)
+    _, graph = load_graph(args, max_tasks=args.max_tasks)
     if args.format is not None:
         text = {"json": to_json, "dot": to_dot, "svg": to_svg}[args.format](graph)
         emit(text, args.output)
