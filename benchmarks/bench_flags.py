@@ -25,8 +25,8 @@ def main() -> None:
     from hpdsl.machine import Machine
     from hpdsl.plan import lower
     from hpdsl.plan_check import check_plan
-    from hpdsl.settings import parse_settings
     from hpdsl.solvers import Options, run
+    from hpdsl.settings import parse_settings
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", default="examples/deepseek_moe.hpm")
