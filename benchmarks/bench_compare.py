@@ -20,11 +20,11 @@ SPEC = Path(__file__).resolve().parents[1] / "examples" / "deepseek_moe.hpm"
 
 
 def main() -> None:
-    from hpdsl.commands.common import parse_settings
     from hpdsl.compare import CompareOptions, compare
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
     from hpdsl.machine import Machine
+    from hpdsl.settings import parse_settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default=str(SPEC))
@@ -38,7 +38,7 @@ def main() -> None:
     out = []
     for target in args.targets.split(","):
         t0 = time.perf_counter()
-        g = generate(spec, target, parse_settings(args.settings))
+        g = generate(checked_target(spec, target, parse_settings(args.settings)))
         gen = time.perf_counter() - t0
         m = Machine.of(g.hardware, g.devices)
         t1 = time.perf_counter()

@@ -93,13 +93,14 @@ def main() -> None:
     a = ap.parse_args()
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
     from hpdsl.machine import Machine
     from hpdsl.plan import lower
+    from hpdsl.settings import parse_settings
     from hpdsl.solvers import Options, run
 
     t = time.perf_counter()
-    g = generate(load(a.spec), "fine", {"devices": a.devices})
+    g = generate(checked_target(load(a.spec), "fine", parse_settings([f"devices={a.devices}"])))
     m = Machine.of(g.hardware, g.devices)
     print(f"graph      {g.n_tasks} tasks, {g.n_edges} edges, {g.devices} devices "
           f"({time.perf_counter() - t:.1f} s)")

@@ -21,10 +21,11 @@ from dataclasses import replace
 def main() -> None:
     from hpdsl.errors import UserError
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
     from hpdsl.machine import Machine
     from hpdsl.plan import check_plan, lower
     from hpdsl.solvers import Options, run
+    from hpdsl.settings import parse_settings
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", default="examples/deepseek_moe.hpm")
@@ -38,7 +39,8 @@ def main() -> None:
           f"{'shared':>6} {'limit':>5} {'lower s':>8} {'shared s':>8} {'default':>22}")
     for d in a.devices.split(","):
         for routing in a.routing.split(","):
-            g = generate(spec, "fine", {"devices": d, "routing": routing})
+            g = generate(checked_target(spec, "fine",
+                                        parse_settings([f"devices={d}", f"routing={routing}"])))
             m = Machine.of(g.hardware, g.devices)
             free = Machine.of(replace(g.hardware, sync_flags=1 << 30), g.devices)
             s = run(a.scheduler, g, m, Options())

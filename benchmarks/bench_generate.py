@@ -23,20 +23,20 @@ def one(devices: int, routing: str | None, target: str) -> dict:
     import tracemalloc
 
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
+    from hpdsl.settings import parse_settings
 
     spec = load(str(SPEC))
-    settings = {"devices": str(devices)}
-    if routing:
-        settings["routing"] = routing
+    settings = [f"devices={devices}"] + ([f"routing={routing}"] if routing else [])
+    item = checked_target(spec, target, parse_settings(settings))
     t0 = time.perf_counter()
-    g = generate(spec, target, settings)
+    g = generate(item)
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # KiB on Linux
     n, e = g.n_tasks, g.n_edges
     del g
     tracemalloc.start()
-    generate(spec, target, settings)
+    generate(item)
     traced = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"devices": devices, "routing": routing or "balanced (spec)", "tasks": n, "edges": e,

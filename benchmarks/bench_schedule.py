@@ -20,8 +20,9 @@ import numpy as np
 
 from hpdsl.generate import generate
 from hpdsl.graph import TaskGraph
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
 from hpdsl.machine import Machine
+from hpdsl.settings import parse_settings
 from hpdsl.solvers import Options, run
 from hpdsl.spec import CoreType, Hardware, Queue
 
@@ -61,7 +62,8 @@ def main() -> int:
     if args.layered:
         g = layered(*(int(x) for x in args.layered.split("x")))
     else:
-        g = generate(load(str(SPEC)), args.tiling, {"devices": str(args.devices)})
+        g = generate(checked_target(load(str(SPEC)), args.tiling,
+                                    parse_settings([f"devices={args.devices}"])))
     m = Machine.of(g.hardware, g.devices)
     print(f"graph: {g.n_tasks:,} tasks, {g.n_edges:,} edges, {g.devices} devices, "
           f"{len(m.workers):,} workers; generated in {time.perf_counter() - t0:.1f} s", flush=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from hpdsl.benchdata import jobshop_hpm, jssp_optima, parse_jobshop, parse_stg, stg_hpm, stg_optima
 from hpdsl.generate import generate
-from hpdsl.lang import loads
+from hpdsl.lang import checked_target, loads
 from hpdsl.machine import Machine
 from hpdsl.solvers import Options, run
 
@@ -31,7 +31,7 @@ JOBSHOP = ("ft06", "la01", "la02", "la03", "la04", "la05", "la16")
 
 
 def graph_of(text: str, name: str):
-    g = generate(loads(text, f"{name}.hpm"), None, {})
+    g = generate(checked_target(loads(text, f"{name}.hpm"), None))
     return g, Machine.of(g.hardware, g.devices)
 
 

@@ -39,8 +39,9 @@ sys.path.insert(0, str(ROOT))
 from hpdsl.commands.common import write_atomic     # noqa: E402
 from hpdsl.compare import CompareOptions, compare   # noqa: E402
 from hpdsl.generate import generate                 # noqa: E402
-from hpdsl.lang import load                         # noqa: E402
+from hpdsl.lang import checked_target, load         # noqa: E402
 from hpdsl.machine import Machine                   # noqa: E402
+from hpdsl.settings import parse_settings           # noqa: E402
 
 SPEC = ROOT / "examples" / "deepseek_moe.hpm"
 ROUTINGS = ("balanced", "zipf 1.2", "grouped 8")
@@ -111,7 +112,8 @@ def case(spec, devices: int, routing: str, schedulers=("serial", "heft"),
          link_bw: float | None = None, cube_eff: float | None = None,
          l2_bw: float | None = None) -> dict:
     t0 = time.perf_counter()
-    g = generate(spec, "fine", {"devices": str(devices), "routing": routing})
+    g = generate(checked_target(spec, "fine",
+                                parse_settings([f"devices={devices}", f"routing={routing}"])))
     if link_bw is not None or cube_eff is not None or l2_bw is not None:
         g = dataclasses.replace(g, hardware=what_if(g.hardware, link_bw, cube_eff, l2_bw))
     m = Machine.of(g.hardware, g.devices)

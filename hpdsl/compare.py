@@ -141,8 +141,7 @@ def _kernels(schedule) -> int:
     return int(len(np.unique(k))) if k is not None and len(k) else 1
 
 
-def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptions,
-            ctx=None) -> Run:
+def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptions) -> Run:
     """Solve, lower and emulate with one scheduler (see the module docstring)."""
     from hpdsl.emulator import emulate
     from hpdsl.explain import activity, why
@@ -154,7 +153,7 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
                    max_z3_tasks=options.max_z3_tasks,
                    progress=options.progress or False)
     try:
-        s = solve(name, graph, machine, sopt, ctx)
+        s = solve(name, graph, machine, sopt)
     except UserError as e:
         options.report(f"{name}: no schedule: {e}")
         return Run(name, error=str(e))
@@ -185,15 +184,15 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
 
 def compare(graph: TaskGraph, machine: Machine, options: CompareOptions | None = None,
             generate_seconds: float = 0.0) -> Comparison:
-    """Run every chosen scheduler on `graph` and explain how they differ."""
-    from hpdsl.solvers.context import Context
+    """Run every chosen scheduler on `graph` and explain how they differ.
 
+    The schedulers share one `Context` (times, latencies, levels): `Context.of` keeps it
+    for the graph and machine."""
     options = options or CompareOptions()
     names, skipped = choose(graph, options)
     for s, reason in skipped:
         options.report(f"{s}: skipped: {reason}")
-    ctx = Context.of(graph, machine)   # shared: times and levels are computed once
-    runs = tuple(run_one(n, graph, machine, options, ctx) for n in names)
+    runs = tuple(run_one(n, graph, machine, options) for n in names)
     c = Comparison(graph, machine, runs, skipped, generate_seconds)
     return Comparison(graph, machine, runs, skipped, generate_seconds, tuple(contrast(c)))
 

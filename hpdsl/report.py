@@ -95,7 +95,7 @@ def _graph_svg(graph, folder: Path) -> str:
                 "Graphviz, which is not installed.</p>")
     import subprocess
 
-    from hpdsl.commands.graph import to_dot
+    from hpdsl.export import to_dot
 
     svg = subprocess.run(["dot", "-Tsvg"], input=to_dot(graph).encode(), capture_output=True,
                          check=True, timeout=60).stdout

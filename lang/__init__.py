@@ -1,4 +1,4 @@
-"""The .hpm language: parse, resolve imports, lower to `Spec`, check.
+"""The .hpm language: parse, resolve imports, lower to `Spec`, check; checked targets.
 
 >>> from hpdsl.lang import loads
 >>> spec = loads('hardware H { core C count 1 }\\n'
@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import os
 
-from hpdsl.errors import Diagnostic, Loc, UserError
-from hpdsl.spec import Spec
+from hpdsl.errors import Loc, UserError
+from hpdsl.settings import Settings
+from hpdsl.spec import Graph, Spec, Tiling
+from hpdsl.targets import resolve_target, with_settings
 
-from .check import check_spec, check_tiling, check_workload, sort_diagnostics
+from .check import check_spec, check_tiling, check_workload
+from .diagnostics import sort_diagnostics
 from .load import collect, decode, _read_bytes
 from .lower import lower
 
-__all__ = ["load", "loads", "check_workload", "check_tiling"]
+__all__ = ["load", "loads", "checked_target", "check_workload", "check_tiling"]
 
 
 def load(path: str) -> Spec:
@@ -56,3 +59,23 @@ def _finish(text: str, display: str, real: str | None) -> Spec:
     if diags:
         raise UserError(sort_diagnostics(diags, spec.files))
     return spec
+
+
+def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()) -> Tiling | Graph:
+    """The tiling or graph `name` of `spec` with `settings` applied to its workload, which is
+    checked again: an override gets the messages the same value in the file would.
+
+    >>> from hpdsl.settings import parse_settings
+    >>> spec = load("examples/toy.hpm")
+    >>> checked_target(spec, None, parse_settings(["devices=4"])).workload.devices
+    4
+    >>> checked_target(spec, None, parse_settings(["devices=3"]))   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts
+    """
+    item = with_settings(resolve_target(spec, name), settings)
+    if isinstance(item, Tiling):
+        diags = check_workload(item.workload)
+        if diags:
+            raise UserError(diags)
+    return item

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from hpdsl.errors import Diagnostic, Loc, did_you_mean
+from hpdsl.routing import KINDS as ROUTING_KINDS
 from hpdsl.spec import (ANY, Buffer, CoreType, Graph, Hardware, Link, Memory, Op, Queue,
                         Routing, Spec, Task, TileRule, Tiling, Workload)
 from hpdsl.units import DTYPE_BYTES, UNIT_DIMENSION, UNITS, to_si
@@ -198,9 +199,9 @@ class _Lowering:
                     continue
                 param = 0.0 if item.param is None else self.number(item.param, "routing parameter",
                                                                    whole=False)
-                if item.kind.name == "balanced" and item.param is not None:
-                    self.err(self.loc(item.param), "routing balanced takes no parameter, found "
-                                                   f"'{item.param.value}'")
+                if ROUTING_KINDS.get(item.kind.name, "") is None and item.param is not None:
+                    self.err(self.loc(item.param), f"routing {item.kind.name} takes no parameter, "
+                                                   f"found '{item.param.value}'")
                 seed = 0 if item.seed is None else self.number(item.seed, "routing seed")
                 routing = Routing(item.kind.name, float(param or 0.0), seed or 0, self.loc(item))
             else:

@@ -92,6 +92,6 @@ def _work_bound(ctx: Context, head: np.ndarray, tail: np.ndarray) -> int:
     return best
 
 
-def lower_bound(graph: TaskGraph, machine: Machine, ctx: Context | None = None) -> int:
+def lower_bound(graph: TaskGraph, machine: Machine) -> int:
     """The best of the lower bounds, in ns."""
-    return bounds(ctx or Context.of(graph, machine)).value
+    return bounds(Context.of(graph, machine)).value

@@ -1,5 +1,8 @@
 """What every scheduler precomputes once: task times, worker pools, edge latencies, levels.
 
+`Context.of(graph, machine)` builds it, or returns the one already built for the same two
+objects, so schedulers that run one after another on a graph compute it once.
+
 A *pool* is the set of interchangeable workers a task may use on one core type: the
 queues of one core type on one device that do the task's capability. Tasks of one kind on
 one device share their pools, so a list scheduler keeps one heap of free times per pool
@@ -8,15 +11,22 @@ pool is the device's first worker id plus a fixed tuple of local offsets.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from hpdsl.cost import task_times
+from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.latency import graph_latencies
 from hpdsl.machine import Machine
+
+# the contexts of the last few (graph, machine) pairs, matched by identity: schedulers run
+# one after another on one pair (compare, the portfolio, z3's warm start) share one
+# context; few, because each keeps its graph alive
+_RECENT: deque = deque(maxlen=2)
 
 
 def gather(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +77,13 @@ class Context:
 
     @classmethod
     def of(cls, graph: TaskGraph, machine: Machine) -> "Context":
-        return cls(graph, machine, task_times(graph, machine))
+        """The context of `graph` on `machine`, computed once for the pair (see _RECENT)."""
+        for ctx in _RECENT:
+            if ctx.graph is graph and ctx.machine is machine:
+                return ctx
+        ctx = cls(graph, machine, task_times(graph, machine))
+        _RECENT.appendleft(ctx)
+        return ctx
 
     @property
     def n(self) -> int:
@@ -103,7 +119,6 @@ class Context:
         mn = t.min(axis=1) if t.shape[1] else np.zeros(self.n, np.int64)
         bad = np.flatnonzero(mn == np.iinfo(np.int64).max)
         if len(bad):
-            from hpdsl.errors import UserError
             t0 = int(bad[0])
             raise UserError(f"task {self.graph.label(t0)} needs '{self.graph.kind_name(t0)}', "
                             f"which no core type of hardware '{self.machine.hardware.name}' "
@@ -159,7 +174,6 @@ class Context:
         try:
             return levels(self.graph)
         except ValueError:
-            from hpdsl.errors import UserError
             raise UserError(f"task graph '{self.graph.name}' has a cycle") from None
 
     def head(self, cost: np.ndarray, lat: bool = False) -> np.ndarray:

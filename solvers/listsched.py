@@ -33,8 +33,12 @@ import time
 
 import numpy as np
 
+from hpdsl.errors import UserError, did_you_mean
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.context import Context
+from hpdsl.solvers.options import Options
 from hpdsl.solvers.placer import Placer
 
 
@@ -126,13 +130,15 @@ def upward_rank(ctx: Context) -> np.ndarray:
     return mean + ctx.tail(mean, lat=True)
 
 
-def heft(ctx: Context, options) -> Schedule:
+def heft(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    ctx = Context.of(graph, machine)
     # ties in rank (symmetric experts, tiles of one expert) by data arrival, then in the
     # rank-aware send order (Context.ratr)
     return list_schedule(ctx, -upward_rank(ctx), "heft", tie=ctx.ratr)
 
 
-def cp(ctx: Context, options) -> Schedule:
+def cp(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    ctx = Context.of(graph, machine)
     d = ctx.min_time.astype(np.float64)
     bottom = d + ctx.tail(d, lat=True)
     through = ctx.head(d, lat=True) + bottom
@@ -141,16 +147,21 @@ def cp(ctx: Context, options) -> Schedule:
     return nondelay_schedule(ctx, -(through * scale + bottom), "cp")
 
 
-def dispatch(ctx: Context, options) -> Schedule:
+def dispatch(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    ctx = Context.of(graph, machine)
     return nondelay_schedule(ctx, -upward_rank(ctx), "dispatch")
 
 
-def fifo(ctx: Context, options) -> Schedule:
-    return list_schedule(ctx, None, "fifo", earliest_start=True)
+def fifo(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    return list_schedule(Context.of(graph, machine), None, "fifo", earliest_start=True)
 
 
-def random_priority(ctx: Context, options, seed: int | None = None) -> Schedule:
-    rng = np.random.default_rng(options.seed if seed is None else seed)
+def random_priority(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    return _random(Context.of(graph, machine), options.seed)
+
+
+def _random(ctx: Context, seed: int) -> Schedule:
+    rng = np.random.default_rng(seed)
     return nondelay_schedule(ctx, rng.random(ctx.n), "random")
 
 
@@ -159,19 +170,19 @@ MEMBERS = {"heft": heft, "dispatch": dispatch, "cp": cp, "fifo": fifo,
            "random": random_priority}
 
 
-def portfolio(ctx: Context, options) -> Schedule:
+def portfolio(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     """Run each member once, then more random seeds while half the time limit remains."""
+    ctx = Context.of(graph, machine)   # the members' Context.of returns this one
     t0 = time.perf_counter()
     best, tried = None, []
     big = ctx.n > options.nondelay_max_tasks
     for name in options.portfolio:
         if name not in MEMBERS:
-            from hpdsl.errors import UserError, did_you_mean
             raise UserError(f"unknown portfolio member '{name}'" + did_you_mean(name, MEMBERS))
         if big and name in NONDELAY:
             tried.append(f"{name} skipped ({ctx.n} tasks)")
             continue
-        s = MEMBERS[name](ctx, options)
+        s = MEMBERS[name](graph, machine, options)
         tried.append(f"{name} {s.makespan} ns")
         if best is None or s.makespan < best.makespan:
             best = s
@@ -180,7 +191,7 @@ def portfolio(ctx: Context, options) -> Schedule:
     for _ in range(0 if big else options.random_restarts):
         if time.perf_counter() - t0 > budget:
             break
-        s = random_priority(ctx, options, seed)
+        s = _random(ctx, seed)
         seed += 1
         if s.makespan < best.makespan:
             best = s

@@ -26,8 +26,11 @@ from __future__ import annotations
 import numpy as np
 
 from hpdsl.errors import UserError
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.context import Context
+from hpdsl.solvers.options import Options
 from hpdsl.solvers.placer import Placer
 
 
@@ -61,7 +64,8 @@ def kernels(ctx: Context) -> np.ndarray:
     return kernel
 
 
-def serial(ctx: Context, options) -> Schedule:
+def serial(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    ctx = Context.of(graph, machine)
     kernel = kernels(ctx)
     topo = np.concatenate(ctx.levels) if ctx.n else np.empty(0, np.int64)
     # kernel first, then the rank-aware send order; stable: topological order otherwise

@@ -31,9 +31,13 @@ import numpy as np
 import z3
 
 from hpdsl.errors import UserError
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.bounds import bounds
 from hpdsl.solvers.context import Context
+from hpdsl.solvers.listsched import portfolio
+from hpdsl.solvers.options import Options
 
 
 def _reach(ctx: Context) -> list[int]:
@@ -57,16 +61,15 @@ def _worker_classes(ctx: Context) -> dict[int, tuple[int, ...]]:
     return {w: tuple(ws) for ws in by.values() for w in ws}
 
 
-def z3opt(ctx: Context, options) -> Schedule:
-    from hpdsl.solvers.listsched import portfolio
-
+def z3opt(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    ctx = Context.of(graph, machine)
     n = ctx.n
     if n > options.max_z3_tasks:
         raise UserError(f"graph '{ctx.graph.name}' has {n} tasks, more than the "
                         f"{options.max_z3_tasks} the exact scheduler 'z3' accepts; raise the "
                         f"limit (--max-z3-tasks) or use a heuristic such as 'portfolio'")
     t0 = time.perf_counter()
-    warm = portfolio(ctx, replace(options, time_limit=min(options.time_limit / 10, 5.0)))
+    warm = portfolio(graph, machine, replace(options, time_limit=min(options.time_limit / 10, 5.0)))
     lb = bounds(ctx).value
     best = warm
     ub = warm.makespan

@@ -5,7 +5,7 @@ from hpdsl.benchdata import (jobshop_hpm, jssp_optima, parse_jobshop, parse_stg,
                              stg_optima)
 from hpdsl.errors import UserError
 from hpdsl.generate import generate
-from hpdsl.lang import loads
+from hpdsl.lang import checked_target, loads
 from hpdsl.machine import Machine
 from hpdsl.solvers import Options, run
 from solvers_graphs import BENCHDATA
@@ -19,7 +19,7 @@ STG = "3\n0 0 0\n1 4 1 0\n2 2 1 0\n3 5 2 1 2\n4 0 1 3\n# meta\n"
 def test_jobshop_round_trips_through_the_language():
     js = parse_jobshop(TINY, "tiny")
     assert js.jobs == (((0, 3), (1, 4)), ((1, 2), (0, 5)))
-    g = generate(loads(jobshop_hpm(js), "tiny.hpm"), None, {})
+    g = generate(checked_target(loads(jobshop_hpm(js), "tiny.hpm"), None))
     assert g.n_tasks == 4 and g.n_edges == 2
     assert sorted(g.fixed_ns.tolist()) == [2000, 3000, 4000, 5000]
     s = run("z3", g, Machine.of(g.hardware, g.devices))
@@ -29,7 +29,7 @@ def test_jobshop_round_trips_through_the_language():
 def test_stg_keeps_the_dummies_and_the_edges():
     st = parse_stg(STG, "s")
     assert st.times == (0, 4, 2, 5, 0) and st.preds[3] == (1, 2)
-    g = generate(loads(stg_hpm(st, 2), "s.hpm"), None, {})
+    g = generate(checked_target(loads(stg_hpm(st, 2), "s.hpm"), None))
     assert g.n_tasks == 5 and g.n_edges == 5
     s = run("heft", g, Machine.of(g.hardware, g.devices))
     assert s.makespan == 9000
@@ -77,6 +77,6 @@ def test_optima_tables_read():
 @needs_data
 def test_ft06_through_the_language_is_solved_to_optimum():
     js = parse_jobshop((BENCHDATA / "jsplib/instances/ft06").read_text(), "ft06")
-    g = generate(loads(jobshop_hpm(js), "ft06.hpm"), None, {})
+    g = generate(checked_target(loads(jobshop_hpm(js), "ft06.hpm"), None))
     s = run("z3", g, Machine.of(g.hardware, g.devices), Options(time_limit=60))
     assert s.makespan == 55_000 and s.status == "optimal"

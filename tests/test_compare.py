@@ -13,7 +13,7 @@ from hpdsl.compare import BIG_GRAPH_TASKS, CompareOptions, choose, compare, sche
 from hpdsl.errors import UserError
 from hpdsl.gantt import busy_curve
 from hpdsl.generate import generate
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
 from hpdsl.machine import Machine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def _json(capsys, argv):
 
 @pytest.fixture(scope="module")
 def toy():
-    g = generate(load(TOY), None, {})
+    g = generate(checked_target(load(TOY), None))
     m = Machine.of(g.hardware, g.devices)
     return compare(g, m, CompareOptions(schedulers=("serial", "heft", "cp")))
 
@@ -147,7 +147,7 @@ def test_comparison_value(toy):
 
 
 def test_idle_is_one_minus_busy_with_one_worker_per_type():
-    g = generate(load(DIAMOND), None, {})
+    g = generate(checked_target(load(DIAMOND), None))
     m = Machine.of(g.hardware, g.devices)
     c = compare(g, m, CompareOptions(schedulers=("serial", "heft")))
     for r in c.runs:
@@ -208,7 +208,7 @@ def dag_specs(draw):
 def test_every_plan_is_valid_and_nothing_beats_the_optimum(text):
     from hpdsl.lang import loads
 
-    g = generate(loads(text, "random.hpm"), None, {})
+    g = generate(checked_target(loads(text, "random.hpm"), None))
     m = Machine.of(g.hardware, g.devices)
     c = compare(g, m, CompareOptions(time_limit=5))
     assert [r.scheduler for r in c.runs] == ["serial", "heft", "fifo", "dispatch", "cp", "z3"]
@@ -232,7 +232,7 @@ def test_barrier_with_launch_below_the_sync_latency_is_sound():
     text = ("hardware R { core A count 2\n core B count 1\n sync flags 64 latency 1 us }\n"
             "graph g on R {\n task t0 on A takes 1 us\n task t1 on A takes 1 us\n"
             " task t2 on B takes 1 us after t0\n}")
-    g = generate(loads(text, "barrier.hpm"), None, {})
+    g = generate(checked_target(loads(text, "barrier.hpm"), None))
     c = compare(g, Machine.of(g.hardware, g.devices), CompareOptions(schedulers=("serial",)))
     assert c.runs[0].result.ok
     assert c.runs[0].result.makespan == c.runs[0].schedule.makespan == 2000

@@ -14,6 +14,7 @@ import pytest
 from hpdsl.cost import fastest_times, task_overhead_ns, task_times
 from hpdsl.latency import edge_latency
 from hpdsl.generate import generate
+from hpdsl.lang import checked_target
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.spec import CoreType, Hardware, Link, Memory, Queue
@@ -24,7 +25,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 @pytest.fixture(scope="module")
 def deepseek():
     from hpdsl.lang import load
-    g = generate(load(str(EXAMPLES / "deepseek_moe.hpm")), "fine", {})
+    g = generate(checked_target(load(str(EXAMPLES / "deepseek_moe.hpm")), "fine"))
     return g, Machine.of(g.hardware, g.devices), task_times(g, Machine.of(g.hardware, g.devices))
 
 
@@ -144,7 +145,7 @@ def test_link_share_and_fixed_times():
     assert t[0, 0] == 100_000
     assert t[0, 1] == -1                             # S cannot send
     from hpdsl.lang import load
-    d = generate(load(str(EXAMPLES / "diamond.hpm")), None, {})
+    d = generate(checked_target(load(str(EXAMPLES / "diamond.hpm")), None))
     td = task_times(d, Machine.of(d.hardware))
     best, core = fastest_times(d, Machine.of(d.hardware), td)
     assert best.tolist() == [2000, 5000, 3000, 4000, 1000]

@@ -3,14 +3,14 @@ from pathlib import Path
 
 from hpdsl.explain import Activity, why
 from hpdsl.generate import generate
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
 from hpdsl.machine import Machine
 
 DIAMOND = str(Path(__file__).resolve().parents[1] / "examples" / "diamond.hpm")
 
 
 def _why(error):
-    g = generate(load(DIAMOND), None, {})
+    g = generate(checked_target(load(DIAMOND), None))
     m = Machine.of(g.hardware, g.devices)
     act = Activity(1000, {}, {}, {}, 0, {})
     return why("heft", g, m, act, kernels=1, exposed_comm=0, starved={},

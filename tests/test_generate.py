@@ -1,4 +1,5 @@
-"""Generator: edges equal a brute-force region-overlap oracle; closed-form task counts; work per tile."""
+"""Generator: edges equal a brute-force region-overlap oracle; closed-form task counts; work
+per tile; the task limits."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +7,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from generate_cases import EXAMPLES, LONG, MOE, TWO, edge_set, make
-from hpdsl.generate import count_tasks, from_tiling, generate
+from hpdsl.errors import UserError
+from hpdsl.generate import count_tasks, from_tiling, generate, plan_chain
+from hpdsl.lang import checked_target, load
 from hpdsl.routing import route
+from hpdsl.settings import parse_settings
 from hpdsl.spec import Tiling
+from hpdsl.targets import with_settings
 
 
 def oracle(g, t: Tiling):
@@ -76,7 +81,7 @@ def oracle(g, t: Tiling):
 @pytest.mark.parametrize("ops", [MOE, LONG, TWO], ids=["moe", "all-kinds", "two-layers"])
 def test_edges_equal_region_oracle(routing, param, ops):
     t = make(ops, routing=routing, param=param, devices=2, experts=4, topk=2)
-    g = from_tiling(t, t.workload)
+    g = from_tiling(t)
     assert g.n_edges > 0
     assert edge_set(g) == oracle(g, t)
 
@@ -95,13 +100,13 @@ def test_edges_equal_oracle_property(devices, per, topk, tokens, routing, chunk,
              "down": (m, 8), "q0": (m, 8), "q1": (m, 16), "after": (m, 8), "shared": (m, 8)}
     t = make(LONG, devices, tokens, experts, topk, 40, routing, 1.1 if routing == "zipf" else 2,
              seed, sizes)
-    g = from_tiling(t, t.workload)
+    g = from_tiling(t)
     assert edge_set(g) == oracle(g, t)
 
 
 def test_acyclic_and_ops_in_order():
     t = make(LONG, routing="zipf", param=1.0)
-    g = from_tiling(t, t.workload)
+    g = from_tiling(t)
     src, dst = g.edges()
     assert (g.op[src] < g.op[dst]).all()
     assert len(g.topological_order()) == g.n_tasks
@@ -124,7 +129,7 @@ def op_counts(g):
 def test_balanced_counts_closed_form_toy():
     t = make(MOE, devices=2, tokens=12, experts=4, topk=2, sizes={"up": (7, 16), "act": (7, 16),
                                                                   "down": (7, 16)})
-    g = from_tiling(t, t.workload)
+    g = from_tiling(t)
     assert op_counts(g) == balanced_counts(2, 12, 4, 2, 5, (7, 16), (7, 16), (7, 16), 96, 40)
 
 
@@ -136,9 +141,8 @@ def test_balanced_rows_exact():
 
 @pytest.mark.parametrize("devices", [16, 64])
 def test_deepseek_counts(devices):
-    from hpdsl.lang import load
     spec = load(str(EXAMPLES / "deepseek_moe.hpm"))
-    g = generate(spec, "fine", {"devices": str(devices)})
+    g = generate(checked_target(spec, "fine", parse_settings([f"devices={devices}"])))
     expect = balanced_counts(devices, 4096, 256, 8, 128, (128, 256), (128, 512), (128, 256),
                              4096, 7168)
     assert op_counts(g) == expect
@@ -151,18 +155,17 @@ def test_deepseek_counts(devices):
 
 def test_count_tasks_matches_generated_for_skewed_routing():
     t = make(LONG, routing="zipf", param=1.5, devices=3, experts=6, tokens=20, topk=3)
-    g = from_tiling(t, t.workload)
-    from hpdsl.generate import _plan
+    g = from_tiling(t)
     from hpdsl.ops.base import Layer
     w = t.workload
     r = route(w.routing, w.devices, w.tokens, w.experts, w.topk)
     layer = Layer(w.devices, w.tokens, w.hidden, w.experts, w.topk, 2, r.counts, r.choices)
-    assert count_tasks(_plan(t, w), layer) == op_counts(g)
+    assert count_tasks(plan_chain(t), layer) == op_counts(g)
 
 
 def test_work_of_tiles():
     t = make(MOE)
-    g = from_tiling(t, t.workload)
+    g = from_tiling(t)
     up = g.ops.index("up")
     u = int(np.flatnonzero(g.op == up)[0])
     rows, cols, k = int(g.rows[u]), int(g.cols[u]), 40
@@ -178,7 +181,7 @@ def test_work_of_tiles():
 
 def test_tiles_never_cross_an_expert():
     t = make(MOE, routing="zipf", param=1.3, tokens=30)
-    g = from_tiling(t, t.workload)
+    g = from_tiling(t)
     r = route(t.workload.routing, 2, 30, 4, 2)
     per_expert = r.counts.sum(axis=0)
     e = g.expert
@@ -188,5 +191,28 @@ def test_tiles_never_cross_an_expert():
 
 def test_deterministic():
     t = make(LONG, routing="zipf", param=1.2, seed=9)
-    a, b = from_tiling(t, t.workload), from_tiling(t, t.workload)
+    a, b = from_tiling(t), from_tiling(t)
     assert edge_set(a) == edge_set(b) and (a.flops == b.flops).all()
+
+
+def test_max_tasks_refused_before_building():
+    t = make()
+    n = generate(t).n_tasks
+    with pytest.raises(UserError, match=rf"target 't' would generate {n} tasks, more than "
+                                        rf"the limit of {n - 1}; use coarser tiles"):
+        generate(t, max_tasks=n - 1)
+    assert generate(t, max_tasks=n).n_tasks == n
+    # above the language's limits: the generator's own refusals, before any array is built
+    with pytest.raises(UserError, match=r"would generate at least [\d,]+ tasks"):
+        generate(with_settings(t, parse_settings(["tokens=100000000"])), max_tasks=1000)
+    with pytest.raises(UserError, match=r"workload 'W' routes 200,000,000 rows \(devices x tokens x "
+                                        r"topk\), more than the 134,217,728 hpdsl generates"):
+        generate(with_settings(t, parse_settings(["tokens=50000000"])), max_tasks=10**9)
+
+
+@pytest.mark.parametrize("name", ["toy.hpm", "diamond.hpm", "deepseek_moe.hpm"])
+def test_examples_generate(name):
+    spec = load(str(EXAMPLES / name))
+    for target in spec.targets():
+        g = generate(checked_target(spec, target))
+        assert g.n_tasks > 0 and len(g.topological_order()) == g.n_tasks

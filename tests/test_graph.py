@@ -1,8 +1,7 @@
-"""TaskGraph (arrays, CSR, dedup, order, networkx view) and the `hpdsl graph` command."""
+"""TaskGraph (arrays, CSR, dedup, order, networkx view) and the `hpdsl graph` command's
+arguments (its outputs: test_export.py, test_graph_stats.py)."""
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -135,66 +134,7 @@ def run(capsys, *argv):
     return rc, out, err
 
 
-def test_stats_default(capsys):
-    rc, out, err = run(capsys, "graph", str(EXAMPLES / "toy.hpm"))
-    assert rc == 0, err
-    assert out.startswith("tiny: 48 tasks, 48 edges, 2 device(s), hardware 'Toy'")
-    lines = out.splitlines()
-    up = next(line for line in lines if line.strip().startswith("up "))
-    assert up.split()[:5] == ["up", "grouped_matmul", "matmul", "16", "16"]
-    assert "critical path:" in out and "MX: 24 tasks" in out and "VX: 24 tasks" in out
-    assert ("by kind: send 16 tasks / 8 edges in, matmul 24 tasks / 24 edges in, "
-            "vector 8 tasks / 16 edges in") in out
-
-
-def test_stats_critical_path_of_explicit_graph(capsys):
-    rc, out, _ = run(capsys, "graph", str(EXAMPLES / "diamond.hpm"), "--stats")
-    # load 2 -> left 5 -> merge 1 = 8 us; the Duo machine has no latencies
-    assert rc == 0 and "critical path: 8 us with sync and link latencies" in out
-
-
-def test_json(capsys, tmp_path):
-    path = tmp_path / "g.json"
-    rc, out, err = run(capsys, "graph", str(EXAMPLES / "toy.hpm"), "--format", "json", "-o", str(path))
-    assert rc == 0 and "tiny: 48 tasks" not in err
-    data = json.loads(path.read_text())
-    assert len(data["tasks"]) == 48 and len(data["edges"]) == 48
-    t = data["tasks"][8]
-    assert {"id", "op", "kind", "device", "cores"} <= set(t)
-    assert (t["op"], t["kind"], t["cores"]) == ("up", "matmul", ["MX"])
-    ids = {tk["id"]: tk for tk in data["tasks"]}
-    for u, v in data["edges"]:
-        assert ids[u]["op"] != ids[v]["op"]
-    rc, out, err = run(capsys, "graph", str(EXAMPLES / "diamond.hpm"), "--format", "json", "--stats")
-    data = json.loads(out)
-    assert [t["name"] for t in data["tasks"]] == ["load", "left", "right", "side", "merge"]
-    assert data["tasks"][1]["kind"] == "ACC" and data["tasks"][1]["fixed_ns"] == 5000
-    assert "diamond: 5 tasks" in err            # stats go to stderr when the graph is on stdout
-
-
-def test_dot_and_svg(capsys, tmp_path):
-    rc, out, _ = run(capsys, "graph", str(EXAMPLES / "toy.hpm"), "--format", "dot")
-    assert rc == 0 and out.count("subgraph cluster_") == 5 and out.count("->") >= 48
-    assert "#a6cee3" in out and "#b2df8a" in out        # two devices, two colours
-    if shutil.which("dot"):
-        rc, _, _ = run(capsys, "graph", str(EXAMPLES / "diamond.hpm"), "--format", "svg",
-                       "-o", str(tmp_path / "d.svg"))
-        assert rc == 0 and "<svg" in (tmp_path / "d.svg").read_text()
-
-
-def test_refuses_big_drawing_and_too_many_tasks(capsys):
-    rc, _, err = run(capsys, "graph", str(EXAMPLES / "deepseek_moe.hpm"), "-t", "coarse",
-                     "--format", "dot")
-    assert rc == 1
-    # the coarse tiling of the spec: 16 devices x 4096 tokens, 256 experts, top-8, hidden
-    # 7168, expert FFN 2048 (up: n 4096). Balanced routing gives each (device, expert) pair
-    # 4096 * 8 / 256 = 128 rows, each expert 16 * 128 = 2048 rows: one chunk (4096 rows) per
-    # pair and way, one 4096-row block per expert, cut into 4096 / 256 = 16 up tiles,
-    # 2048 / 2048 = 1 act tile and 7168 / 512 = 14 down tiles
-    sends = 2 * 16 * 256                     # dispatch and combine
-    tiles = 256 * (4096 // 256 + 2048 // 2048 + 7168 // 512)
-    assert f"error: the graph has {sends + tiles:,} tasks; a drawing of more than 2,000 is " \
-           "unreadable" in err
+def test_refuses_too_many_tasks(capsys):
     rc, _, err = run(capsys, "graph", str(EXAMPLES / "toy.hpm"), "--max-tasks", "10")
     assert rc == 1 and "would generate at least 48 tasks, more than the limit of 10" in err
 

@@ -7,8 +7,9 @@ import pytest
 from hpdsl.benchdata import parse_stg, stg_optima
 from hpdsl.cost import task_times
 from hpdsl.generate import generate
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
 from hpdsl.machine import Machine
+from hpdsl.settings import parse_settings
 from hpdsl.schedule import check_schedule
 from hpdsl.solvers import Options, run
 from hpdsl.solvers.context import Context
@@ -50,8 +51,8 @@ def test_successor_stays_on_its_predecessors_worker_to_skip_the_latency():
 @pytest.fixture(scope="module")
 def layer():
     """A DeepSeek-V3 layer at 2 dies and 512 tokens: 13,312 tasks, sends, two core types."""
-    g = generate(load(str(EXAMPLES / "deepseek_moe.hpm")), "fine",
-                 {"devices": "2", "tokens": "512"})
+    g = generate(checked_target(load(str(EXAMPLES / "deepseek_moe.hpm")), "fine",
+                                parse_settings(["devices=2", "tokens=512"])))
     return g, Machine.of(g.hardware, g.devices)
 
 

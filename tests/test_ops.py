@@ -21,10 +21,10 @@ def test_registry():
     assert [k for k, v in KINDS.items() if v.takes_n] == ["grouped_matmul", "matmul"]
 
 
-def test_language_reads_the_registry():
-    from hpdsl.lang.kinds import op_kinds
-    assert {k: v.capability for k, v in op_kinds().items()} == \
-        {k: v.capability for k, v in KINDS.items()}
+def test_capabilities_come_from_the_kinds():
+    from hpdsl.ops import CAPABILITIES
+    assert CAPABILITIES == tuple(sorted({k.capability for k in KINDS.values()})) == \
+        ("matmul", "send", "vector")
 
 
 def layer(kind="zipf", devices=2, tokens=30, experts=4, topk=2, hidden=24, seed=1):
@@ -131,8 +131,9 @@ def test_chunk_segments_skips_empty():
 
 
 def test_a_new_kind_is_one_class_and_a_registry_entry(monkeypatch):
-    """The generator, the count and the language's kind list need no change for a new kind."""
+    """The generator, the count and the language's checks need no change for a new kind."""
     from hpdsl.generate import generate
+    from hpdsl.lang import checked_target
     from hpdsl.ops.quantize import Quantize
     from hpdsl.spec import Spec, Tiling, Workload
     from generate_cases import HW
@@ -146,7 +147,7 @@ def test_a_new_kind_is_one_class_and_a_registry_entry(monkeypatch):
     w = Workload("W", HW, 2, 8, 16, 4, 2, 8, "bf16", 2, Routing("balanced", seed=0), ops)
     t = Tiling("t", w, (TileRule("dispatch", chunk=4), TileRule("s", tile=(4, 8)),
                         TileRule("up", tile=(4, 8)), TileRule("combine", chunk=4)))
-    g = generate(Spec(hardware=(HW,), workloads=(w,), tilings=(t,)), None, {})
+    g = generate(checked_target(Spec(hardware=(HW,), workloads=(w,), tilings=(t,)), None))
     assert g.op_kinds == ("dispatch", "scale", "grouped_matmul", "combine")
     s = g.ops.index("s")
     assert int((g.op == s).sum()) == 4 * 2 * 2           # 4 experts x 2 row blocks x 2 col blocks
@@ -189,14 +190,14 @@ def test_generator_defaults_for_a_kind_without_offchip_bytes(monkeypatch):
     from pathlib import Path
 
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
 
     sw = KINDS["swiglu"]
     orig = type(sw).tiles
     monkeypatch.setattr(type(sw), "tiles", lambda self, *a: replace(
         orig(self, *a), bytes_hbm=None, bytes_spill=None))
     toy = Path(__file__).resolve().parents[1] / "examples" / "toy.hpm"
-    g = generate(load(str(toy)), None, {})
+    g = generate(checked_target(load(str(toy)), None))
     act = g.op == g.ops.index("act")
     assert (g.bytes_hbm[act] == 0).all()
     assert (g.bytes_spill[act] == g.bytes_in[act] + g.bytes_out[act]).all()

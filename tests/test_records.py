@@ -8,7 +8,7 @@ import pytest
 from hpdsl.compare import Comparison, Run
 from hpdsl.emulator import emulate
 from hpdsl.generate import generate
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
 from hpdsl.machine import Machine
 from hpdsl.plan import PlanHeader, lower
 from hpdsl.records import Claim, comparison_record, emulate_record, run_record, schedule_record
@@ -23,7 +23,7 @@ COMMON = ["scheduler", "status", "makespan_ns", "predicted_makespan_ns", "lower_
 def fifo():
     """The diamond (load 2 us on CPU; left 5 and side 4 on ACC; right 3 and merge 1 on CPU)
     scheduled by fifo: CPU load 0-2, right 2-5, merge 9-10; ACC side 0-4, left 4-9."""
-    g = generate(load(DIAMOND), None, {})
+    g = generate(checked_target(load(DIAMOND), None))
     m = Machine.of(g.hardware)
     return g, m, run("fifo", g, m)
 
@@ -60,7 +60,7 @@ def test_emulate_record_puts_the_plan_checkers_messages_first(fifo):
 def test_schedule_and_its_emulation_report_one_utilization():
     """One rule: where the emulation runs the plan as predicted, the two records agree to
     the last digit (list_gap's 33 us makespan makes shares like 15/33 that round)."""
-    g = generate(load(str(Path(DIAMOND).parent / "labs" / "list_gap.hpm")), None, {})
+    g = generate(checked_target(load(str(Path(DIAMOND).parent / "labs" / "list_gap.hpm")), None))
     m = Machine.of(g.hardware)
     s = run("dispatch", g, m)
     plan = lower(g, m, s)

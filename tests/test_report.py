@@ -11,7 +11,8 @@ from hpdsl.compare import CompareOptions, compare
 from hpdsl.errors import UserError
 from hpdsl.gantt import MAX_ROWS, gantt, rows_shown
 from hpdsl.generate import generate
-from hpdsl.lang import load
+from hpdsl.lang import checked_target, load
+from hpdsl.settings import parse_settings
 from hpdsl.machine import Machine
 from hpdsl.report import GRAPH_DRAW_MAX_TASKS, write_report
 
@@ -23,7 +24,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def toy():
-    g = generate(load(TOY), None, {})
+    g = generate(checked_target(load(TOY), None))
     return compare(g, Machine.of(g.hardware, g.devices),
                    CompareOptions(schedulers=("serial", "heft")))
 
@@ -130,7 +131,7 @@ def test_report_error_exits_1_without_traceback(tmp_path, capsys):
 
 
 def test_big_graph_is_not_drawn(tmp_path):
-    g = generate(load(TOY), None, {"devices": "4", "tokens": "256"})
+    g = generate(checked_target(load(TOY), None, parse_settings(["devices=4", "tokens=256"])))
     assert g.n_tasks > GRAPH_DRAW_MAX_TASKS
     c = compare(g, Machine.of(g.hardware, g.devices), CompareOptions(schedulers=("heft",)))
     write_report(c, str(tmp_path / "rep"), traces=False)

@@ -42,10 +42,10 @@ def test_serial_is_never_better_than_the_optimum():
 @pytest.mark.skipif(not (EXAMPLES / "toy.hpm").exists(), reason="examples absent")
 def test_workload_graph_has_one_kernel_per_op_in_dependency_order():
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
     from hpdsl.machine import Machine
 
-    g = generate(load(str(EXAMPLES / "toy.hpm")), None, {})
+    g = generate(checked_target(load(str(EXAMPLES / "toy.hpm")), None))
     m = Machine.of(g.hardware, g.devices)
     s = run("serial", g, m, Options())
     # ops are dispatch, up, act, down, combine: kernel index = op index here

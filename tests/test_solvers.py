@@ -89,3 +89,35 @@ def test_progress_callback_receives_z3_messages():
     msgs = []
     run("z3", g2, m2, Options(progress=msgs.append))
     assert any(msg.startswith("z3:") for msg in msgs)
+
+
+def test_a_custom_scheduler_is_a_plain_function_registered_by_name(monkeypatch):
+    """(TaskGraph, Machine, Options) -> Schedule, registered with a description, runs through
+    `run` and `compare`; every scheduler on one graph and machine shares one Context."""
+    import hpdsl.solvers
+    from hpdsl.compare import CompareOptions, compare
+    from hpdsl.solvers import register
+    from hpdsl.solvers.context import Context
+    from hpdsl.solvers.listsched import list_schedule
+
+    monkeypatch.setattr(hpdsl.solvers, "REGISTRY", dict(REGISTRY))
+    seen = []
+
+    def backwards(graph, machine, options):
+        ctx = Context.of(graph, machine)
+        seen.append(ctx)
+        return list_schedule(ctx, -np.arange(ctx.n, dtype=np.float64), "backwards")
+
+    info = register("backwards", "ready tasks with the highest id first", backwards)
+    assert hpdsl.solvers.REGISTRY["backwards"] is info and info.function is backwards
+    with pytest.raises(ValueError, match="'heft' is already registered"):
+        register("heft", "again", backwards)
+    g, m = diamond()
+    s = run("backwards", g, m)
+    assert s.scheduler == "backwards" and s.lower_bound == 10000 and s.makespan >= 10000
+    c = compare(g, m, CompareOptions(schedulers=("heft", "backwards")))
+    r = c.run("backwards")
+    assert r.ok and r.result.ok and r.schedule.scheduler == "backwards"
+    assert len(seen) == 2 and seen[0] is seen[1] is Context.of(g, m)
+    g2, m2 = diamond()
+    assert Context.of(g2, m2) is not seen[0]    # another graph object: its own context

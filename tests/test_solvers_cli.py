@@ -63,11 +63,11 @@ def test_solver_options_out_of_range_exit_1(cmd, args, message, capsys):
 
 def test_a_slow_list_rule_on_a_big_graph_says_so_up_front():
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
     from hpdsl.machine import Machine
     from hpdsl.solvers import Options, run
 
-    g = generate(load(str(EXAMPLES / "toy.hpm")), None, {})
+    g = generate(checked_target(load(str(EXAMPLES / "toy.hpm")), None))
     said = []
     run("cp", g, Machine.of(g.hardware, g.devices), Options(nondelay_max_tasks=10, progress=said.append))
     assert said == ["cp: 48 tasks; this non-delay list rule can take minutes to hours above 10 tasks "

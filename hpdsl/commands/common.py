@@ -8,6 +8,9 @@ from importlib import resources
 from pathlib import Path
 
 from hpdsl.errors import UserError
+from hpdsl.generate import DEFAULT_MAX_TASKS, generate
+from hpdsl.lang import checked_target, load
+from hpdsl.settings import parse_settings
 
 
 def bundled_example(name: str) -> str:
@@ -28,16 +31,6 @@ def add_target_args(p, spec_optional: bool = False) -> None:
                         "--set routing='zipf 1.2' (repeatable)")
 
 
-def parse_settings(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise UserError(f"--set expects KEY=VALUE, got '{item}'")
-        out[key.strip()] = value.strip()
-    return out
-
-
 def check_solver_args(args) -> None:
     """--time-limit, --seed and --max-z3-tasks as the schedulers can use them (UserError if not)."""
     import math
@@ -52,13 +45,11 @@ def check_solver_args(args) -> None:
             raise UserError(f"--{opt.replace('_', '-')} must be a whole number >= 0, got {v}")
 
 
-def load_graph(args):
+def load_graph(args, max_tasks: int = DEFAULT_MAX_TASKS):
     """Load args.spec, pick args.target, apply --set and generate the task graph."""
-    from hpdsl.generate import generate
-    from hpdsl.lang import load
-
     spec = load(args.spec)
-    return spec, generate(spec, args.target, parse_settings(args.settings))
+    target = checked_target(spec, args.target, parse_settings(args.settings))
+    return spec, generate(target, max_tasks)
 
 
 def check_output_path(path: str | Path, folder: bool = False):

@@ -19,4 +19,7 @@ for _m in _MODULES:
     _k = importlib.import_module(f"hpdsl.ops.{_m}").KIND
     KINDS[_k.name] = _k
 
-__all__ = ["KINDS", "OpKind"]
+# every capability some op kind needs: what a queue may declare it `does`
+CAPABILITIES: tuple[str, ...] = tuple(sorted({k.capability for k in KINDS.values()}))
+
+__all__ = ["CAPABILITIES", "KINDS", "OpKind"]

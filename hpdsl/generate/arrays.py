@@ -1,0 +1,68 @@
+"""The per-task arrays of a tiling's `TaskGraph`: every op's tiles laid end to end, and
+the dependency edges between them (`hpdsl.ops.overlap`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from hpdsl.graph import TaskGraph
+from hpdsl.ops.base import Layer, Tensor
+from hpdsl.ops.overlap import dependencies
+from hpdsl.spec import Tiling
+
+from .chain import Step, input_of
+
+COLUMNS = ("op", "kind", "device", "flops", "bytes_in", "bytes_out", "bytes_sent", "dst",
+           "expert", "row0", "rows", "col0", "cols", "bytes_hbm", "bytes_spill")
+
+
+def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
+    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count."""
+    w = t.workload
+    kinds: list[tuple[str, tuple[str, ...]]] = []
+    tensors: dict[str, Tensor] = {}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
+    src_e, dst_e = [], []
+    first = 0
+    for i, s in enumerate(steps):
+        inp = input_of(s, tensors, layer)
+        tiles = s.kind.tiles(layer, s.rule, s.op, inp)
+        key = (s.kind.capability, s.cores)
+        if key not in kinds:
+            kinds.append(key)
+        _append(cols, tiles, i, kinds.index(key))
+        s_, d_ = dependencies(tiles, first, inp, layer)
+        src_e.append(s_)
+        dst_e.append(d_)
+        tensors[s.op.name] = tiles.tensor(first, s.op.name)
+        if s.kind.forwards_tokens:
+            tensors[f"<in>{s.op.name}"] = inp
+        first += tiles.n_tiles
+    assert first == total, (first, total)   # the closed-form count is the real count
+    arrays = {k: np.concatenate(v) for k, v in cols.items()}
+    return TaskGraph.build(
+        name=t.name, hardware=w.hardware, devices=w.devices,
+        ops=tuple(s.op.name for s in steps), kinds=tuple(k for k, _ in kinds),
+        cores=tuple(c for _, c in kinds), src=np.concatenate(src_e), dst_edges=np.concatenate(dst_e),
+        fixed_ns=None, op_kinds=tuple(s.kind.name for s in steps), **arrays)
+
+
+def _append(cols: dict[str, list[np.ndarray]], tiles, op: int, kind: int) -> None:
+    """One op's tiles as rows of the task columns (row-major over its tile grid)."""
+    n, nc = tiles.n_tiles, tiles.n_col
+    rep = lambda a: np.repeat(a, nc)
+    c0 = np.arange(nc, dtype=np.int64) * tiles.col_w
+    cols["op"].append(np.full(n, op, dtype=np.int32))
+    cols["kind"].append(np.full(n, kind, dtype=np.int16))
+    cols["device"].append(rep(tiles.device))
+    cols["expert"].append(rep(tiles.expert))
+    cols["row0"].append(rep(tiles.row0))
+    cols["rows"].append(rep(tiles.hi - tiles.lo))
+    cols["col0"].append(np.tile(c0, len(tiles.lo)))
+    cols["cols"].append(np.tile(np.minimum(tiles.col_w, tiles.width - c0), len(tiles.lo)))
+    cols["dst"].append(rep(tiles.dst))
+    for k in ("flops", "bytes_in", "bytes_out", "bytes_sent"):
+        cols[k].append(getattr(tiles, k))
+    # an op kind that does not say: nothing compulsory, everything off chip on a spill
+    cols["bytes_hbm"].append(np.zeros(n) if tiles.bytes_hbm is None else tiles.bytes_hbm)
+    cols["bytes_spill"].append(tiles.bytes_in + tiles.bytes_out if tiles.bytes_spill is None
+                               else tiles.bytes_spill)

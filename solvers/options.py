@@ -1,0 +1,26 @@
+"""`Options`: the knobs every scheduler takes, each reading the ones it needs."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Knobs shared by all schedulers; each reads the ones it needs."""
+
+    time_limit: float = 60.0        # seconds, for z3 and the portfolio's extra restarts
+    seed: int = 0                   # random priorities
+    max_z3_tasks: int = 400         # z3 refuses larger graphs before building a model
+    progress: Callable[[str], None] | bool = False   # True: messages on stderr
+    portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")
+    random_restarts: int = 8        # extra random-priority runs in the portfolio
+    nondelay_max_tasks: int = 20_000   # the portfolio skips its slower members above this
+    warm_start: str = "portfolio"   # heuristic whose schedule z3 starts from
+
+    def report(self, msg: str) -> None:
+        if self.progress is True:
+            print(f"hpdsl: {msg}", file=sys.stderr, flush=True)
+        elif callable(self.progress):
+            self.progress(msg)
