@@ -54,7 +54,7 @@ def test_memory_demands_split_reuse_from_compulsory():
     assert l2[t == 1] == 0 and hbm[t == 1] == spill[t == 1] == pytest.approx(3e3)
     assert [a.tolist() for a in demands(g, m, p, dur, ex)[:3]] == [l2.tolist(), hbm.tolist(),
                                                                    spill.tolist()]
-    assert (demands(g, m, p, dur, ex)[3] == 0).all()
+    assert (demands(g, m, p, dur, ex).link == 0).all()
 
 
 def test_without_a_cache_everything_is_off_chip():

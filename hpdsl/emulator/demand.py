@@ -63,12 +63,22 @@ def memory_demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarr
     return l2, hbm, spill
 
 
-def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray):
-    """Per exec instruction, bytes per ns at uncontended speed: (L2, HBM while the device's
-    live data fits in L2, HBM when it has spilled, link).
+class Rates(NamedTuple):
+    """Per exec instruction, bytes per ns at uncontended speed (float arrays)."""
+
+    l2: np.ndarray             # reuse traffic, on the device's L2
+    hbm: np.ndarray            # off chip while the device's live data fits in L2
+    spill: np.ndarray          # off chip once it has spilled
+    link: np.ndarray           # a send to another device, on both ends' links
+
+
+def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray,
+            ex: np.ndarray) -> Rates:
+    """Per exec instruction, bytes per ns at uncontended speed: L2, HBM while the device's
+    live data fits in L2, HBM when it has spilled, link.
 
     A task demands its L2 rate and one of the two off-chip rates at once (which one is
-    decided when it starts, from the live data), plus, for a send to another device, its
+    decided when it starts, by the memory model), plus, for a send to another device, its
     link rate on the sender's injection and the receiver's ejection. A tile that does not
     fit its core's L2 share has no L2 rate and the same off-chip rate in both states.
     """
@@ -78,8 +88,7 @@ def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex:
     sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
     if hw.link is None:
         sent = np.zeros_like(sent)
-    l2, hbm, spill = memory_demands(graph, machine, plan, dur, ex)
-    return l2, hbm, spill, sent
+    return Rates(*memory_demands(graph, machine, plan, dur, ex), sent)
 
 
 HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
@@ -119,8 +128,8 @@ def flows(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: n
           fluid: Fluid) -> list[Flow | None] | None:
     """Per instruction its `Flow` (None for an exec that moves no data, and for every
     other instruction), or None when no task moves data. Groups are made in `fluid`."""
-    l2r, hbm, spill, sent = demands(graph, machine, plan, dur, ex)
-    moving = (l2r > 0) | (hbm > 0) | (spill > 0) | (sent > 0)
+    r = demands(graph, machine, plan, dur, ex)
+    moving = (r.l2 > 0) | (r.hbm > 0) | (r.spill > 0) | (r.link > 0)
     if not np.any(moving):
         return None
     out: list[Flow | None] = [None] * len(plan.code)
@@ -128,8 +137,8 @@ def flows(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: n
     groups: dict[tuple, int] = {}
     # tiles of one op on one device mostly ask the same: build each distinct flow once
     made: dict[tuple, Flow] = {}
-    keys = zip(graph.device[task].tolist(), graph.dst[task].tolist(), l2r[moving].tolist(),
-               hbm[moving].tolist(), spill[moving].tolist(), sent[moving].tolist())
+    keys = zip(graph.device[task].tolist(), graph.dst[task].tolist(), r.l2[moving].tolist(),
+               r.hbm[moving].tolist(), r.spill[moving].tolist(), r.link[moving].tolist())
     for i, key in zip(ex[moving].tolist(), keys):
         f = made.get(key)
         if f is None:

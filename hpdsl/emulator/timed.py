@@ -41,7 +41,8 @@ class Timed:
                  "launch", "heap", "serial", "issued", "counter", "parked", "barrier",
                  "fluid", "memory")
 
-    def __init__(self, s: Streams, lat, ev_lat, iq, fluid=None, memory=None):
+    def __init__(self, s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
+                 fluid: Fluid | None = None, memory: MemoryModel | None = None):
         self.code, self.arg, self.cnt, self.dur = s.code, s.arg, s.cnt, s.dur
         self.lat, self.ev_lat, self.iq, self.launch = lat, ev_lat, iq, s.launch
         self.pc, self.stop = s.ptr[:-1], s.ptr[1:]
@@ -73,9 +74,7 @@ class Timed:
                 elif kind == TASK_ENDS:
                     self.task_ends(a, b, t, resume)
                 elif kind == WAKES:
-                    self.done[b] = t
-                    self.pc[a] = b + 1
-                    resume.append(a)
+                    self.wakes(a, b, t, resume)
                 elif kind == ARRIVES:
                     self.arrives(a, t, resume)
                 else:
@@ -164,8 +163,15 @@ class Timed:
             self.task_ends(self.iq[i], i, t, resume)
 
     def task_ends(self, q: int, i: int, t: int, resume: list[int]) -> None:
+        """Queue q's exec instruction i ends at t."""
         self.done[i] = t
         self.memory.ends(i)
+        self.pc[q] = i + 1
+        resume.append(q)
+
+    def wakes(self, q: int, i: int, t: int, resume: list[int]) -> None:
+        """Lazy signals: queue q's wait i is satisfied at t."""
+        self.done[i] = t
         self.pc[q] = i + 1
         resume.append(q)
 
