@@ -1,7 +1,6 @@
 """The memory models: the claim a task makes when it starts, what its end changes."""
 from __future__ import annotations
 
-
 from hpdsl.emulator.demand import Claim, Flow
 from hpdsl.emulator.memory import Fixed, Live, Unshared, memory_model
 from hpdsl.graph import TaskGraph
