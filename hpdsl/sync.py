@@ -8,7 +8,7 @@ of opcodes or plans, so any interpreter can use them without an import cycle.
 
     >>> p = Parked(2)
     >>> p.park(1, 2, q=5); p.park(1, 2, q=7); p.park(1, 3, q=6)
-    >>> bool(p[0]), bool(p[1]), p.take(1, 1), p.take(1, 2)
+    >>> bool(p.by_event[0]), bool(p.by_event[1]), p.take(1, 1), p.take(1, 2)
     (False, True, None, [5, 7])
     >>> b = Barrier(2)
     >>> b.arrive(10), b.arrive(4), b.arrive(3)
@@ -17,24 +17,25 @@ of opcodes or plans, so any interpreter can use them without an import cycle.
 from __future__ import annotations
 
 
-class Parked(list):
-    """Queues parked on (event, count): per event None, or {count: queues waiting for the
-    event to reach that count, in the order they parked}.
+class Parked:
+    """Queues parked on (event, count).
 
-    `self[event]` is truthy while some queue is parked on the event: interpreters test it
-    inline before `take`, as most signals find nobody waiting.
+    `by_event[event]` is None or {count: the queues waiting for the event to reach that
+    count, in the order they parked}, truthy while some queue is parked on the event:
+    interpreters test it inline before `take`, as most signals find nobody waiting (a
+    plain list, for the fastest indexing).
     """
 
-    __slots__ = ()
+    __slots__ = ("by_event",)
 
     def __init__(self, n_events: int):
-        super().__init__([None] * n_events)
+        self.by_event: list[dict[int, list[int]] | None] = [None] * n_events
 
     def park(self, event: int, count: int, q: int) -> None:
         """Queue q waits until `event` reaches `count`."""
-        pk = self[event]
+        pk = self.by_event[event]
         if pk is None:
-            pk = self[event] = {}
+            pk = self.by_event[event] = {}
         pk.setdefault(count, []).append(q)
 
     def take(self, event: int, count: int) -> list[int] | None:
@@ -42,7 +43,7 @@ class Parked(list):
 
         The caller calls it at every count the event reaches (counts grow by one), so a
         queue parked on a count the event had not reached is taken exactly once."""
-        pk = self[event]
+        pk = self.by_event[event]
         return pk.pop(count, None) if pk else None
 
 

@@ -53,6 +53,7 @@ def run_dataflow(s: Streams, ev_lat: list[int]) -> Outcome:
     clock = [s.launch] * W
     issued: list[list[int]] = [[] for _ in range(s.n_events)]
     parked = Parked(s.n_events)
+    waiting = parked.by_event
     barrier = Barrier(W)
     runnable = list(range(W - 1, -1, -1))
     steps = 0
@@ -69,7 +70,7 @@ def run_dataflow(s: Streams, ev_lat: list[int]) -> Outcome:
                 ev = arg[i]
                 sent = issued[ev]
                 sent.append(t)
-                if parked[ev]:
+                if waiting[ev]:
                     ws = parked.take(ev, len(sent))
                     if ws is not None:
                         a = t + ev_lat[ev]

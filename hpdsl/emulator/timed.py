@@ -88,7 +88,7 @@ class Timed:
         """Run queue q from its position at t until it must stop: at an exec (its end is
         on the heap), a wait not yet satisfied, a barrier, or its stream's end."""
         code, arg, done, pc = self.code, self.arg, self.done, self.pc
-        ev_lat = self.ev_lat
+        ev_lat, waiting = self.ev_lat, self.parked.by_event
         i, e = pc[q], self.stop[q]
         while i < e:
             c = code[i]
@@ -104,7 +104,7 @@ class Timed:
                 else:
                     sent = self.issued[ev]
                     sent.append(t)
-                    if self.parked[ev]:
+                    if waiting[ev]:
                         ws = self.parked.take(ev, len(sent))
                         if ws is not None:
                             self.wake(ws, t + ev_lat[ev])
