@@ -54,7 +54,7 @@ def test_memory_demands_split_reuse_from_compulsory():
     assert l2[t == 1] == 0 and hbm[t == 1] == spill[t == 1] == pytest.approx(3e3)
     assert [a.tolist() for a in demands(g, m, p, dur, ex)[:3]] == [l2.tolist(), hbm.tolist(),
                                                                    spill.tolist()]
-    assert (demands(g, m, p, dur, ex)[3] == 0).all()
+    assert (demands(g, m, p, dur, ex).link == 0).all()
 
 
 def test_without_a_cache_everything_is_off_chip():
@@ -176,3 +176,23 @@ def test_link_bound_sends_load_l2_at_the_rate_they_move():
     r = emulate(g, m, lower(g, m, s))
     assert r.findings == ()
     assert (r.end - r.start).tolist() == [400, 800, 800]
+
+
+def test_flows_claim_only_the_resources_a_task_uses_in_each_l2_state():
+    from hpdsl.emulator.demand import HBM, L2, flows, fluid_for
+    hw = hardware()
+    # two equal fitting tiles (1 MB <= 2 MiB share), one with nothing off chip until a spill
+    g = graph(hw, np.array([1e6, 1e6, 1e6]), np.array([1e5, 1e5, 0.0]),
+              np.array([3e5, 3e5, 3e5]))
+    m = Machine.of(hw)
+    p, ex, _ = planned(g, m, [0, 1, 0])
+    dur = np.zeros(len(p.code), np.int64)
+    dur[ex] = 1000
+    fl = flows(g, m, p, dur, ex, fluid_for(m))
+    by_task = {int(p.arg[i]): fl[i] for i in ex}
+    a, b, c = by_task[0], by_task[1], by_task[2]
+    assert a is b                        # equal demands: one flow, built once
+    assert a.fit.demands == ((L2, 1e3), (HBM, 1e2)) and a.spill.demands == ((L2, 1e3), (HBM, 3e2))
+    assert a.fit.group == a.spill.group   # same resources, other rates
+    assert c.fit.demands == ((L2, 1e3),) and c.fit.group != a.fit.group
+    assert all(f is None for i, f in enumerate(fl) if i not in set(ex.tolist()))

@@ -127,6 +127,10 @@ def test_tile_larger_than_buffer_is_a_warning():
     assert kinds(r) == ["buffer-overflow"] and r.ok
     assert r.findings[0].message.startswith("2 tiles of op 'up' hold more than C's largest buffer "
                                             "(UB, 1024 bytes), e.g. up[d0] (task 0) needs 4608")
+    # with a K-slice 8 deep: 512 + 32 x 8 x 2 = 1024 and 128 + 16 x 8 x 2 = 384 fit
+    hw8 = replace(hw, cores=(replace(c, k_slice=8),))
+    g8, m8 = replace(g, hardware=hw8), Machine.of(hw8)
+    assert emulate(g8, m8, lower(g8, m8, list_schedule(g8, m8))).findings == ()
 
 
 @st.composite

@@ -71,6 +71,15 @@ PINNED = [
     ('import_cycle', [
         'cycle_partner.hpm:2:1: error: import cycle: import_cycle_with_error.hpm -> cycle_partner.hpm -> import_cycle_with_error.hpm',
     ]),
+    ('k_slice_not_positive', [
+        "k_slice_not_positive_with_error.hpm:4:9: error: core type 'MX' k_slice must be positive, found 0",
+    ]),
+    ('k_slice_not_whole', [
+        "k_slice_not_whole_with_error.hpm:4:17: error: core type 'MX' k_slice must be a whole number, found '2.5'",
+    ]),
+    ('k_slice_twice', [
+        "k_slice_twice_with_error.hpm:5:9: error: core type 'MX' already has a 'k_slice' statement (at line 3)",
+    ]),
     ('later_input', [
         "later_input_with_error.hpm:21:5: error: op 'act' reads 'up', which is declared after it; an op may only read an op above it",
     ]),
