@@ -12,7 +12,7 @@ import sys
 from hpdsl import __version__
 from hpdsl.errors import UserError
 
-COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare")
+COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare", "lsp")
 
 
 def build_parser() -> argparse.ArgumentParser:
