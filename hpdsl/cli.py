@@ -11,6 +11,7 @@ import sys
 
 from hpdsl import __version__
 from hpdsl.errors import UserError
+from hpdsl.progress import quiet
 
 COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare", "lsp")
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.run(args) or 0)
+        with quiet(getattr(args, "json", False)):   # bars never in a run whose output is JSON
+            return int(args.run(args) or 0)
     except UserError as e:
         print(str(e), file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.graph import TaskGraph
 from hpdsl.ops.base import Layer, Tensor
 from hpdsl.ops.overlap import dependencies
@@ -23,6 +24,7 @@ def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
     cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
     src_e, dst_e = [], []
     first = 0
+    bar = progress.counter(total, f"generate {t.name}")
     for i, s in enumerate(steps):
         inp = input_of(s, tensors, layer)
         tiles = s.kind.tiles(layer, s.rule, s.op, inp)
@@ -37,6 +39,8 @@ def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
         if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
         first += tiles.n_tiles
+        bar.advance(tiles.n_tiles)
+    bar.close()
     assert first == total, (first, total)   # the closed-form count is the real count
     arrays = {k: np.concatenate(v) for k, v in cols.items()}
     return TaskGraph.build(
