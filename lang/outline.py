@@ -28,7 +28,7 @@ from .tokens import Token, quantity_keywords, tokenize
 STARTS = {
     "top": frozenset({"import", "hardware", "workload", "tiling", "graph"}),
     "hardware": frozenset({"clock", "core", "memory", "cache", "link", "sync", "launch"}),
-    "core": frozenset({"queue", "buffer"}),
+    "core": frozenset({"queue", "buffer", "k_slice"}),
     "workload": frozenset({"devices", "tokens", "hidden", "expert_ffn", "experts", "dtype",
                            "routing", "op"}),
     "graph": frozenset({"task"}),
