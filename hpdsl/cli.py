@@ -21,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hpdsl",
         description="Write down, solve and check tile-level schedules on heterogeneous "
                     "accelerators. Pipeline: .hpm spec -> task graph -> schedule -> plan -> emulation.",
-        epilog="Run 'hpdsl COMMAND --help' for a command's options. Docs: docs/index.md.")
+        epilog="Run 'hpdsl COMMAND --help' for a command's options. Docs: docs/index.md. "
+               "Long stages draw progress bars on stderr when it is a terminal (never with "
+               "--json; TQDM_DISABLE=1 turns them off).")
     p.add_argument("--version", action="version", version=f"hpdsl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
