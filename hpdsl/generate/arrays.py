@@ -16,15 +16,17 @@ COLUMNS = ("op", "kind", "device", "flops", "bytes_in", "bytes_out", "bytes_sent
            "expert", "row0", "rows", "col0", "cols", "bytes_hbm", "bytes_spill")
 
 
-def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
-    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count."""
+def build(t: Tiling, steps: list[Step], layer: Layer, total: int,
+          bar: progress.Counter | None = None) -> TaskGraph:
+    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count.
+    `bar` advances once per op and once when the graph is assembled."""
+    bar = bar or progress.Counter()
     w = t.workload
     kinds: list[tuple[str, tuple[str, ...]]] = []
     tensors: dict[str, Tensor] = {}
     cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
     src_e, dst_e = [], []
     first = 0
-    bar = progress.counter(total, f"generate {t.name}")
     for i, s in enumerate(steps):
         inp = input_of(s, tensors, layer)
         tiles = s.kind.tiles(layer, s.rule, s.op, inp)
@@ -39,15 +41,16 @@ def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
         if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
         first += tiles.n_tiles
-        bar.advance(tiles.n_tiles)
-    bar.close()
+        bar.advance()
     assert first == total, (first, total)   # the closed-form count is the real count
     arrays = {k: np.concatenate(v) for k, v in cols.items()}
-    return TaskGraph.build(
+    graph = TaskGraph.build(
         name=t.name, hardware=w.hardware, devices=w.devices,
         ops=tuple(s.op.name for s in steps), kinds=tuple(k for k, _ in kinds),
         cores=tuple(c for _, c in kinds), src=np.concatenate(src_e), dst_edges=np.concatenate(dst_e),
         fixed_ns=None, op_kinds=tuple(s.kind.name for s in steps), **arrays)
+    bar.advance()
+    return graph
 
 
 def _append(cols: dict[str, list[np.ndarray]], tiles, op: int, kind: int) -> None:
