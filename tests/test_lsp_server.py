@@ -89,6 +89,10 @@ def test_broken_spec_then_completion_hover_definition(tmp_path):
             assert h.contents.value == "2 us = 2,000 ns (time)"
             loc = await c.text_document_definition_async(T.DefinitionParams(**s.doc(uri, 7, 35)))
             assert (loc.uri, loc.range.start.line, loc.range.start.character) == (uri, 6, 9)
+            sem = await c.text_document_semantic_tokens_full_async(
+                T.SemanticTokensParams(text_document=T.TextDocumentIdentifier(uri=uri)))
+            legend = s.capabilities.semantic_tokens_provider.legend.token_types
+            assert legend[sem.data[3]] == "keyword" and list(sem.data[5:8]) == [0, 9, 3]  # Duo
     run(go())
 
 

@@ -69,6 +69,12 @@ class Document:
         """The declaration each declaring name token makes."""
         return {d.token: d for d in self.outline.decls}
 
+    def prepare(self) -> Document:
+        """Build what features read (tokens, outline, scope, indexes) now: the server does
+        this off its event loop, so a big file does not hold up other messages."""
+        _ = self.tokens, self.outline, self.scope, self.roles, self.declared
+        return self
+
     def token_at(self, pos: types.Position) -> tuple[int, Token] | None:
         """The token under the client position `pos` with its index, or None."""
         i = token_index(self.tokens, self.offset(pos))

@@ -1,11 +1,12 @@
 """`hpdsl lsp`: the language server (pygls, JSON-RPC over stdio).
 
 Checking runs the same checker as `hpdsl check` (`hpdsl.lang.analyse`) on the open
-text, off the event loop in one worker thread, so completion and hover answer while a
-big file is being checked. Edits are debounced; a check whose text is no longer the
-newest is dropped rather than published. Saving a file re-checks every open file (one
-may import it). Completion, hover, definition and highlighting read the tolerant outline
-(`hpdsl.lang.outline`), built once per document version.
+text in a worker thread; completion, hover, definition and highlighting read the
+tolerant outline (`hpdsl.lang.outline`), built once per document version in a second
+worker thread. The event loop only reads and answers messages, so it never waits for a
+big file: edits keep arriving, and a request the client cancels is dropped. Edits are
+debounced; a check whose text is no longer the newest is dropped rather than published.
+Saving a file re-checks every open file (one may import it).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class HpmServer(LanguageServer):
         self.debounce = debounce
         self.checks: dict[str, asyncio.Task] = {}
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hpdsl-check")
+        self.readers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hpdsl-outline")
         self._docs: dict[str, tuple[int | None, Document]] = {}
 
     def document(self, uri: str) -> Document:
@@ -46,6 +48,11 @@ class HpmServer(LanguageServer):
         doc = Document(uri, td.path, td.source, encoding)
         self._docs[uri] = (td.version, doc)
         return doc
+
+    async def ready(self, uri: str) -> Document:
+        """The newest version of `uri`, its outline built off the event loop."""
+        doc = self.document(uri)
+        return await asyncio.get_running_loop().run_in_executor(self.readers, doc.prepare)
 
     def schedule(self, uri: str, delay: float) -> None:
         old = self.checks.pop(uri, None)
@@ -61,8 +68,7 @@ class HpmServer(LanguageServer):
         display = doc.path or "<string>"
         loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self.pool, analyse, doc.text, display)
-            diagnostics = to_lsp(result.diagnostics, doc, display)
+            diagnostics = await loop.run_in_executor(self.pool, _diagnose, doc, display)
         except Exception as e:   # a bug in hpdsl: say so in the file, keep serving
             diagnostics = [types.Diagnostic(range=doc.range(0, 0), source="hpdsl",
                                             message=f"hpdsl could not check this file (a bug "
@@ -81,6 +87,11 @@ class HpmServer(LanguageServer):
         self._docs.pop(uri, None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _diagnose(doc: Document, display: str) -> list[types.Diagnostic]:
+    """The checker's diagnostics of `doc`, for the client (run in the check thread)."""
+    return to_lsp(analyse(doc.text, display).diagnostics, doc, display)
 
 
 def build_server(debounce: float = DEBOUNCE_S) -> HpmServer:
@@ -106,20 +117,21 @@ def build_server(debounce: float = DEBOUNCE_S) -> HpmServer:
 
     @ls.feature(types.TEXT_DOCUMENT_COMPLETION,
                 types.CompletionOptions(trigger_characters=[" ", "(", ":", ",", '"']))
-    def on_completion(ls: HpmServer, params: types.CompletionParams):
-        return completion(ls.document(params.text_document.uri), params.position)
+    async def on_completion(ls: HpmServer, params: types.CompletionParams):
+        return completion(await ls.ready(params.text_document.uri), params.position)
 
     @ls.feature(types.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: HpmServer, params: types.HoverParams):
-        return hover(ls.document(params.text_document.uri), params.position)
+    async def on_hover(ls: HpmServer, params: types.HoverParams):
+        return hover(await ls.ready(params.text_document.uri), params.position)
 
     @ls.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def on_definition(ls: HpmServer, params: types.DefinitionParams):
-        return definition(ls.document(params.text_document.uri), params.position)
+    async def on_definition(ls: HpmServer, params: types.DefinitionParams):
+        return definition(await ls.ready(params.text_document.uri), params.position)
 
     @ls.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
-    def on_semantic_tokens(ls: HpmServer, params: types.SemanticTokensParams):
-        return semantic_tokens(ls.document(params.text_document.uri))
+    async def on_semantic_tokens(ls: HpmServer, params: types.SemanticTokensParams):
+        doc = await ls.ready(params.text_document.uri)
+        return await asyncio.get_running_loop().run_in_executor(ls.readers, semantic_tokens, doc)
 
     return ls
 
