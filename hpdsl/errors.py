@@ -2,6 +2,10 @@
 
 A `UserError` carries one or more `Diagnostic`s, each `file:line:col: error: sentence`.
 Anything else that escapes a stage is a bug in hpdsl and is allowed to show a traceback.
+
+A diagnostic is an error (the input is refused) or a warning (accepted, but probably not
+what was meant). Checks append both to one list; loading refuses a file only for its
+errors, and editors (`hpdsl lsp`) show each with its own severity.
 """
 from __future__ import annotations
 
@@ -24,14 +28,34 @@ class Loc:
         return f"{self.file}:{self.line}:{self.col}"
 
 
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One located message, gcc style: `file:line:col: error: sentence`.
+
+    >>> str(Diagnostic(Loc("a.hpm", 3, 5), "hardware 'H' has no memory", WARNING))
+    "a.hpm:3:5: warning: hardware 'H' has no memory"
+    """
+
     loc: Loc | None
     message: str
+    severity: str = ERROR
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
     def __str__(self) -> str:
         where = f"{self.loc}: " if self.loc is not None else ""
-        return f"{where}error: {self.message}"
+        return f"{where}{self.severity}: {self.message}"
 
 
 class UserError(Exception):

@@ -23,6 +23,7 @@ from typing import Callable
 
 from hpdsl.errors import UserError
 from hpdsl.fmt import duration
+from hpdsl.progress import counter as progress_bar
 
 GRAPH_DRAW_MAX_TASKS = 200
 # Above this many tasks a trace keeps only the first TRACE_DEVICES devices: a full
@@ -185,9 +186,12 @@ def render(c, folder: Path, spec_path: str = "", traces: bool = True) -> str:
     if c.summary:
         parts.append('<h2>Why</h2><div class="why">'
                      + "<br>".join(html.escape(x) for x in c.summary) + "</div>")
-    parts.append("<h2>Task graph</h2>" + _graph_svg(g, folder))
-    for r in c.runs:
-        parts.append(_scheduler_section(c, r, folder, traces))
+    with progress_bar(len(c.runs) + 1, "report") as bar:   # charts take the time
+        parts.append("<h2>Task graph</h2>" + _graph_svg(g, folder))
+        bar.advance()
+        for r in c.runs:
+            parts.append(_scheduler_section(c, r, folder, traces))
+            bar.advance()
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

@@ -15,12 +15,12 @@ from hpdsl.settings import Settings
 from hpdsl.spec import Graph, Spec, Tiling
 from hpdsl.targets import resolve_target, with_settings
 
-from .check import check_spec, check_tiling, check_workload
-from .diagnostics import sort_diagnostics
-from .load import collect, decode, _read_bytes
-from .lower import lower
+from .analyse import Analysis, analyse, analyse_source
+from .check import check_tiling, check_workload
+from .load import decode, _read_bytes
 
-__all__ = ["load", "loads", "checked_target", "check_workload", "check_tiling"]
+__all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_workload",
+           "check_tiling"]
 
 
 def load(path: str) -> Spec:
@@ -37,28 +37,20 @@ def load(path: str) -> Spec:
     text, diags = decode(data, display)
     if text is None:
         raise UserError(diags)
-    return _finish(text, display, os.path.realpath(display))
+    return _spec(analyse_source(text, display, os.path.realpath(display)))
 
 
 def loads(text: str, filename: str = "<string>") -> Spec:
     """Load .hpm source text; imports resolve relative to `filename`'s folder if it exists,
     else the working directory."""
-    if len(text.encode("utf-8", "surrogatepass")) > 4 * 2**20 or "\x00" in text:
-        _, diags = decode(text.encode("utf-8", "surrogatepass"), filename)
-        raise UserError(diags)
-    real = os.path.realpath(filename) if filename != "<string>" else None
-    return _finish(text.lstrip("\ufeff"), filename, real)
+    return _spec(analyse(text, filename))
 
 
-def _finish(text: str, display: str, real: str | None) -> Spec:
-    sources, diags = collect(text, display, real)
-    if diags:   # syntax or import errors: later stages would only report their echoes
-        raise UserError(sort_diagnostics(diags, tuple(s.display for s in sources) or (display,)))
-    spec, diags = lower(sources)
-    diags = diags + check_spec(spec)
-    if diags:
-        raise UserError(sort_diagnostics(diags, spec.files))
-    return spec
+def _spec(a: Analysis) -> Spec:
+    """The checked spec; UserError with every diagnostic (warnings too) if there are errors."""
+    if a.spec is None:
+        raise UserError(a.diagnostics)
+    return a.spec
 
 
 def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()) -> Tiling | Graph:

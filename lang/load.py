@@ -145,6 +145,13 @@ def _parse_text(text: str, display: str) -> tuple[object | None, list[Diagnostic
     return parse(text, display)
 
 
+def import_target(importer: str | None, path: str) -> str:
+    """The resolved path `import "path"` names in the file at resolved path `importer`
+    (None: text not from a file, whose imports resolve from the working directory)."""
+    base = os.path.dirname(importer) if importer else os.getcwd()
+    return os.path.realpath(os.path.join(base, path))
+
+
 def collect(text: str, display: str, real: str | None) -> tuple[list[Source], list[Diagnostic]]:
     """Parse `text` and, depth-first, every file it imports (each file once).
 
@@ -161,11 +168,10 @@ def collect(text: str, display: str, real: str | None) -> tuple[list[Source], li
         diags.extend(errs)
         if model is None:
             return
-        base = os.path.dirname(real) if real else os.getcwd()
         shown_base = os.path.dirname(display) if real else ""
         for imp in model.imports:
             where = loc_of(display, imp)
-            target = os.path.realpath(os.path.join(base, imp.path))
+            target = import_target(real, imp.path)
             shown = os.path.normpath(os.path.join(shown_base, imp.path))
             reals = [r for r, _ in chain]
             if target in reals:

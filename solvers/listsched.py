@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.errors import UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
@@ -72,15 +73,17 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     heapq.heapify(ready)
     succ, sp = p.succ, p.succ_ptr
     done = 0
-    while ready:
-        t = heapq.heappop(ready)[-1]
-        p.place(t, release, earliest_start)
-        done += 1
-        for i in range(sp[t], sp[t + 1]):
-            v = succ[i]
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                heapq.heappush(ready, entry(v))
+    with progress.counter(n, f"schedule {name}") as bar:
+        while ready:
+            t = heapq.heappop(ready)[-1]
+            p.place(t, release, earliest_start)
+            done += 1
+            bar.advance()
+            for i in range(sp[t], sp[t + 1]):
+                v = succ[i]
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    heapq.heappush(ready, entry(v))
     if done != n:
         raise ValueError("task graph has a cycle")
     worker, start, end = p.arrays()
@@ -105,19 +108,21 @@ def nondelay_schedule(ctx: Context, key: np.ndarray, name: str) -> Schedule:
     heapq.heapify(ready)
     succ, sp = p.succ, p.succ_ptr
     done = 0
-    while ready:
-        e, k, t = heapq.heappop(ready)
-        e2 = p.earliest(t, release)
-        if e2 > e:
-            heapq.heappush(ready, (e2, k, t))
-            continue
-        p.place(t, release)
-        done += 1
-        for i in range(sp[t], sp[t + 1]):
-            v = succ[i]
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                heapq.heappush(ready, (p.earliest(v, release), keys[v], v))
+    with progress.counter(n, f"schedule {name}") as bar:
+        while ready:
+            e, k, t = heapq.heappop(ready)
+            e2 = p.earliest(t, release)
+            if e2 > e:
+                heapq.heappush(ready, (e2, k, t))
+                continue
+            p.place(t, release)
+            done += 1
+            bar.advance()
+            for i in range(sp[t], sp[t + 1]):
+                v = succ[i]
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    heapq.heappush(ready, (p.earliest(v, release), keys[v], v))
     if done != n:
         raise ValueError("task graph has a cycle")
     worker, start, end = p.arrays()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
@@ -73,12 +74,14 @@ def serial(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     p = Placer(ctx, kernel)
     launch = ctx.release
     k_start, k_cur, k_end = launch, 0, launch
-    for t in order.tolist():
-        k = int(kernel[t])
-        if k != k_cur:
-            k_start = k_end + launch
-            k_cur = k
-        k_end = max(k_end, p.place(t, k_start))
+    with progress.counter(ctx.n, "schedule serial") as bar:
+        for t in order.tolist():
+            k = int(kernel[t])
+            if k != k_cur:
+                k_start = k_end + launch
+                k_cur = k
+            k_end = max(k_end, p.place(t, k_start))
+            bar.advance()
     worker, start, end = p.arrays()
     return Schedule("serial", "baseline", worker, start, end, kernel=kernel)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.graph import TaskGraph
 from hpdsl.ops.base import Layer, Tensor
 from hpdsl.ops.overlap import dependencies
@@ -15,8 +16,11 @@ COLUMNS = ("op", "kind", "device", "flops", "bytes_in", "bytes_out", "bytes_sent
            "expert", "row0", "rows", "col0", "cols", "bytes_hbm", "bytes_spill")
 
 
-def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
-    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count."""
+def build(t: Tiling, steps: list[Step], layer: Layer, total: int,
+          bar: progress.Counter | None = None) -> TaskGraph:
+    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count.
+    `bar` advances once per op and once when the graph is assembled."""
+    bar = bar or progress.Counter()
     w = t.workload
     kinds: list[tuple[str, tuple[str, ...]]] = []
     tensors: dict[str, Tensor] = {}
@@ -37,13 +41,16 @@ def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
         if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
         first += tiles.n_tiles
+        bar.advance()
     assert first == total, (first, total)   # the closed-form count is the real count
     arrays = {k: np.concatenate(v) for k, v in cols.items()}
-    return TaskGraph.build(
+    graph = TaskGraph.build(
         name=t.name, hardware=w.hardware, devices=w.devices,
         ops=tuple(s.op.name for s in steps), kinds=tuple(k for k, _ in kinds),
         cores=tuple(c for _, c in kinds), src=np.concatenate(src_e), dst_edges=np.concatenate(dst_e),
         fixed_ns=None, op_kinds=tuple(s.kind.name for s in steps), **arrays)
+    bar.advance()
+    return graph
 
 
 def _append(cols: dict[str, list[np.ndarray]], tiles, op: int, kind: int) -> None:
