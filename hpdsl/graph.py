@@ -81,13 +81,14 @@ class TaskGraph:
     op_kinds: tuple[str, ...] = ()              # op index -> op kind (dispatch, swiglu, ...)
     bytes_hbm: np.ndarray | None = None         # always set by build()
     bytes_spill: np.ndarray | None = None
+    data: object = None                         # hpdsl.blocks.DataBlocks (workload graphs)
 
     @classmethod
     def build(cls, *, name, hardware, devices, ops, kinds, cores, op, kind, device,
               src, dst_edges, flops=None, bytes_in=None, bytes_out=None, bytes_sent=None,
               dst=None, fixed_ns=None, expert=None, row0=None, rows=None, col0=None,
               cols=None, task_names=None, op_kinds=(), bytes_hbm=None,
-              bytes_spill=None) -> "TaskGraph":
+              bytes_spill=None, data=None) -> "TaskGraph":
         """Freeze arrays, deduplicate edges and build CSR both ways."""
         n = len(op)
         z = lambda v, dt, fill=0: _frozen(np.full(n, fill, dtype=dt) if v is None else v, dt)
@@ -117,7 +118,7 @@ class TaskGraph:
                    succ_ptr=_frozen(succ_ptr, np.int64), succ=_frozen(succ, np.int32),
                    pred_ptr=_frozen(pred_ptr, np.int64), pred=_frozen(pred, np.int32),
                    task_names=None if task_names is None else tuple(task_names),
-                   op_kinds=tuple(op_kinds))
+                   op_kinds=tuple(op_kinds), data=data)
 
     @property
     def n_tasks(self) -> int:

@@ -149,6 +149,8 @@ class OpKind:
     spaces: tuple[str, ...] = (EXPERT, TOKEN)   # input spaces it accepts
     out_space: str | None = None   # space of its output; None: the same as its input's
     forwards_tokens: bool = False  # token-space readers of this op read its input instead
+    has_weights: bool = False      # each tile multiplies a K x cols block of weights
+    accumulates: bool = False      # its writes add into what is there (read-modify-write)
 
     def out_width(self, op: Op, inp: Tensor) -> int:
         return inp.width

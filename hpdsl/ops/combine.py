@@ -17,6 +17,7 @@ class Combine(ChunkKind):
     name = "combine"
     to_experts = False
     flops_per_element = 1.0
+    accumulates = True             # a token's topk expert rows are summed as they land
     out_space = TOKEN
     spaces = (EXPERT,)
 

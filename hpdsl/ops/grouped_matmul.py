@@ -39,6 +39,7 @@ class GroupedMatmul(OpKind):
     name = "grouped_matmul"
     capability = "matmul"
     takes_n = True
+    has_weights = True
     spaces = (EXPERT,)
 
     def out_width(self, op, inp: Tensor) -> int:
