@@ -13,7 +13,7 @@ ROUTINGS = (("balanced", 0.0), ("zipf", 1.5), ("grouped", 2.0))
 
 def _graph(ops, routing, param, **kw):
     t = make(ops=ops, routing=routing, param=param, **kw)
-    return from_tiling(t, t.workload)
+    return from_tiling(t)
 
 
 def _owners(ptr):
@@ -120,7 +120,7 @@ def test_explicit_graphs_have_no_blocks():
     from pathlib import Path
 
     from hpdsl.generate import generate
-    from hpdsl.lang import load
+    from hpdsl.lang import checked_target, load
 
     root = Path(__file__).resolve().parents[1]
-    assert generate(load(str(root / "examples" / "ft06.hpm")), None, {}).data is None
+    assert generate(checked_target(load(str(root / "examples" / "ft06.hpm")), None)).data is None
