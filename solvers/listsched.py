@@ -58,7 +58,8 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     p = Placer(ctx)
     release = ctx.release
     indeg = np.diff(g.pred_ptr).tolist()
-    keys = key.tolist() if key is not None else None
+    # a key may be a row of several columns per task, compared in order
+    keys = None if key is None else key.tolist() if key.ndim == 1 else list(map(tuple, key.tolist()))
     ties = tie.tolist() if tie is not None else None
     arrival = p.arrival
 
