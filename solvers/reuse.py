@@ -16,6 +16,12 @@ So every source sends its chunks for wave 0 first (in RATR order, to every devic
 wave 1, ...: each device receives its local experts one after another, and its matmul
 queues take them in that order. Two experts' weights in flight at a time is what L2
 must hold. On graphs without experts (explicit graphs) it is `heft` with op-level ranks.
+
+Sends use few queues. Sends running at once share their links (the emulator shares a
+link fairly, as the hardware's DMA does), so 48 vector queues each starting a chunk at
+once would all finish late and mix the waves again. A device's sends therefore use only
+as many queues as keep its link busy at the predicted send times, twice over for slack:
+2 x ceil(the longest send's time / its link time); queue order then keeps the waves.
 """
 from __future__ import annotations
 
@@ -57,8 +63,17 @@ def op_rank(ctx: Context) -> np.ndarray:
     return cost + ctx.tail(cost, lat=True)
 
 
+def send_queues(ctx: Context) -> dict[int, int]:
+    """Task kind -> queues per pool its sends may use (module docstring); {} without sends."""
+    g, link = ctx.graph, ctx.link_ns
+    out = {}
+    for k in np.unique(g.kind[link > 0]).tolist():
+        sel = (g.kind == k) & (link > 0)
+        out[k] = 2 * int(np.ceil((ctx.min_time[sel] / link[sel]).max()))
+    return out
+
+
 def heft_l2(graph, machine, options) -> Schedule:
     ctx = Context.of(graph, machine)
     key = np.stack([-op_rank(ctx), expert_wave(ctx).astype(np.float64)], axis=1)
-    s = list_schedule(ctx, key, "heft-l2", tie=ctx.ratr)
-    return s
+    return list_schedule(ctx, key, "heft-l2", tie=ctx.ratr, queues=send_queues(ctx))

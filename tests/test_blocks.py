@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from generate_cases import LONG, MOE, TWO, make
 
-from hpdsl.blocks import ACTIVATION, INPUT, WEIGHT
+from hpdsl.blocks import INPUT, WEIGHT
 from hpdsl.generate import from_tiling
 
 ROUTINGS = (("balanced", 0.0), ("zipf", 1.5), ("grouped", 2.0))

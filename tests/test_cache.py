@@ -27,11 +27,11 @@ def test_lru_evicts_the_least_recent_block():
     # (2 evicted 1, the least recent after 0 was touched again)
     b = _blocks([10, 10, 10], [WEIGHT] * 3, [[0], [1], [0], [2], [1]], [[]] * 5)
     c = _cache(b, 5, 20)
-    back = [0]
+    back = {}
     assert [c.start(t, 0, back) for t in range(5)] == [10, 10, 0, 10, 10]
     assert c.by_op(("op",))["op"] == {"weights_hbm_bytes": 40, "activations_hbm_bytes": 0,
                                       "writeback_hbm_bytes": 0, "l2_hit_bytes": 10}
-    assert back == [0]
+    assert back == {}
 
 
 def test_dirty_blocks_are_written_back_on_eviction():
@@ -39,12 +39,12 @@ def test_dirty_blocks_are_written_back_on_eviction():
     # written back; a clean block leaves without traffic
     b = _blocks([10, 10, 10], [ACTIVATION] * 3, [[], [1, 2]], [[0], []])
     c = _cache(b, 2, 20)
-    back = [0]
+    back = {}
     assert c.start(0, 0, back) == 0
     c.end(0, back)
-    assert back == [0]
+    assert back == {}
     assert c.start(1, 0, back) == 20
-    assert back == [10]
+    assert back == {0: 10}
     t = c.by_op(("op",))["op"]
     assert (t["activations_hbm_bytes"], t["writeback_hbm_bytes"]) == (20, 10)
 
@@ -52,10 +52,10 @@ def test_dirty_blocks_are_written_back_on_eviction():
 def test_a_block_larger_than_l2_streams():
     b = _blocks([30, 30], [ACTIVATION] * 2, [[0], [0]], [[1], []])
     c = _cache(b, 2, 20)
-    back = [0]
+    back = {}
     assert c.start(0, 0, back) == 30
     c.end(0, back)                  # written straight back
-    assert back == [30]
+    assert back == {0: 30}
     assert c.start(1, 0, back) == 30
     assert c.by_op(("op",))["op"]["l2_hit_bytes"] == 0
 
@@ -65,13 +65,13 @@ def test_accumulating_writes_read_an_evicted_partial_sum():
     # second write must read back the partial sum the read evicted (and wrote back)
     b = _blocks([10, 10], [ACTIVATION] * 2, [[], [1], []], [[0], [], [0]])
     c = _cache(b, 3, 10, acc=[True, False, True])
-    back = [0]
+    back = {}
     c.end(0, back)
-    assert back == [0]              # the first write of a sum reads nothing
+    assert back == {}               # the first write of a sum reads nothing
     c.start(1, 0, back)
-    assert back == [10]             # block 0 written back
+    assert back == {0: 10}             # block 0 written back
     c.end(2, back)
-    assert back == [20]             # ... and read back to add to it
+    assert back == {0: 20}             # ... and read back to add to it
     t = c.by_op(("op",))["op"]
     assert t["activations_hbm_bytes"] == 20 and t["writeback_hbm_bytes"] == 10
 
@@ -79,7 +79,7 @@ def test_accumulating_writes_read_an_evicted_partial_sum():
 def test_devices_have_caches_of_their_own():
     b = _blocks([10, 10], [WEIGHT] * 2, [[0], [1], [0]], [[]] * 3, device=[0, 1])
     c = _cache(b, 3, 10, devices=2)
-    back = [0, 0]
+    back = {}
     assert c.start(0, 0, back) == 10
     assert c.start(1, 1, back) == 10
     assert c.start(2, 0, back) == 0   # device 1's block did not evict device 0's

@@ -61,7 +61,7 @@ class L2Cache:
         n_ops = int(task_op.max()) + 1 if len(task_op) else 0
         self.traffic = [[0, 0, 0, 0] for _ in range(n_ops)]
 
-    def _insert(self, b: int, d: int, back: list) -> None:
+    def _insert(self, b: int, d: int, back: dict) -> None:
         """Make b the most recent block of device d; evict what no longer fits."""
         lru = self.lru[d]
         lru[b] = None
@@ -73,12 +73,12 @@ class L2Cache:
             if dirty[v]:
                 dirty[v] = 0
                 self.traffic[self.owner[v]][WRITEBACK] += size[v]
-                back[d] += size[v]
+                back[d] = back.get(d, 0) + size[v]
         self.used[d] = used
 
-    def start(self, task: int, device: int, back: list) -> int:
+    def start(self, task: int, device: int, back: dict) -> int:
         """Apply `task`'s reads on `device`; return its HBM read bytes. Write-backs it
-        causes are added to `back[device]`."""
+        causes are added to `back[device]` (device -> bytes)."""
         lru = self.lru[device]
         tr = self.traffic[self.op[task]]
         size, weight = self.size, self.weight
@@ -93,7 +93,7 @@ class L2Cache:
                 self._insert(b, device, back)
         return miss
 
-    def end(self, task: int, back: list) -> None:
+    def end(self, task: int, back: dict) -> None:
         """Apply `task`'s writes (on each block's own device); background HBM bytes (write-
         backs, accumulation reads) are added to `back` per device."""
         tr = self.traffic[self.op[task]]
@@ -109,13 +109,13 @@ class L2Cache:
             else:
                 if acc and written[b]:
                     tr[A_HBM] += size[b]
-                    back[d] += size[b]
+                    back[d] = back.get(d, 0) + size[b]
                 self._insert(b, d, back)
             if b in lru:            # a block larger than L2 streams straight to HBM
                 dirty[b] = 1
             else:
                 tr[WRITEBACK] += size[b]
-                back[d] += size[b]
+                back[d] = back.get(d, 0) + size[b]
             written[b] = 1
 
     def by_op(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:

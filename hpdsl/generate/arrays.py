@@ -14,7 +14,7 @@ from hpdsl.spec import Tiling
 from .chain import Step, input_of
 
 COLUMNS = ("op", "kind", "device", "flops", "bytes_in", "bytes_out", "bytes_sent", "dst",
-           "expert", "row0", "rows", "col0", "cols", "bytes_hbm", "bytes_spill")
+           "expert", "row0", "rows", "col0", "cols", "bytes_hbm")
 
 
 def build(t: Tiling, steps: list[Step], layer: Layer, total: int,
@@ -73,7 +73,5 @@ def _append(cols: dict[str, list[np.ndarray]], tiles, op: int, kind: int) -> Non
     cols["dst"].append(rep(tiles.dst))
     for k in ("flops", "bytes_in", "bytes_out", "bytes_sent"):
         cols[k].append(getattr(tiles, k))
-    # an op kind that does not say: nothing compulsory, everything off chip on a spill
+    # an op kind that does not say: nothing compulsory
     cols["bytes_hbm"].append(np.zeros(n) if tiles.bytes_hbm is None else tiles.bytes_hbm)
-    cols["bytes_spill"].append(tiles.bytes_in + tiles.bytes_out if tiles.bytes_spill is None
-                               else tiles.bytes_spill)
