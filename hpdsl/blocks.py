@@ -267,3 +267,19 @@ def data_blocks(layer: Layer, ops: list[OpData], n_tasks: int) -> DataBlocks:
                       cat["expert"].astype(np.int32), cat["row0"].astype(np.int64),
                       cat["rows"].astype(np.int64), cat["col0"].astype(np.int64),
                       cat["cols"].astype(np.int64), read_ptr, read, write_ptr, write)
+
+
+def compulsory(graph) -> dict[str, int]:
+    """Per op name, the off-chip bytes no order avoids: every weight block and every block
+    of the layer's input it reads, once ({} for a graph without data blocks)."""
+    d = graph.data
+    if d is None:
+        return {}
+    rt = np.repeat(np.arange(graph.n_tasks), np.diff(d.read_ptr))
+    first = (d.kind == WEIGHT) | (d.tensor == d.tensors.index(INPUT) if INPUT in d.tensors
+                                  else d.kind == WEIGHT)
+    out = {}
+    for k, name in enumerate(graph.ops):
+        mine = np.unique(d.read[graph.op[rt] == k])
+        out[name] = int(d.bytes[mine[first[mine]]].sum())
+    return out
