@@ -205,7 +205,8 @@ def contrast(c: Comparison) -> list[str]:
     good = [r for r in c.runs if r.ok and r.result is not None and r.result.ok]
     if not good:
         return []
-    best = min(good, key=lambda r: r.makespan)   # ties: the first in run order
+    # ties: a proven optimum first (it says more), then the first in run order
+    best = min(good, key=lambda r: (r.makespan, r.schedule.status != "optimal"))
     lines = []
     base = c.run("serial")
     if base is not None and base in good and best.makespan == base.makespan:
