@@ -44,7 +44,8 @@ from hpdsl.solvers.placer import Placer
 
 
 def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
-                  earliest_start: bool = False, tie: np.ndarray | None = None) -> Schedule:
+                  earliest_start: bool = False, tie: np.ndarray | None = None,
+                  queues: dict[int, int] | None = None) -> Schedule:
     """Schedule with a static priority `key` (smaller first; None: by data arrival).
 
     Ready tasks are taken in key order, whether or not they could start now (classic
@@ -52,13 +53,15 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     With `tie`, equal keys go by data arrival (known once all predecessors are placed),
     then by `tie`, then by task id: among equals, the task whose data lands first goes
     first, so a worker is not made to wait for a late tile while an early one is ready.
+    `queues` limits the workers a task kind may use (`Placer`).
     """
     g = ctx.graph
     n = ctx.n
-    p = Placer(ctx)
+    p = Placer(ctx, queues=queues)
     release = ctx.release
     indeg = np.diff(g.pred_ptr).tolist()
-    keys = key.tolist() if key is not None else None
+    # a key may be a row of several columns per task, compared in order
+    keys = None if key is None else key.tolist() if key.ndim == 1 else list(map(tuple, key.tolist()))
     ties = tie.tolist() if tie is not None else None
     arrival = p.arrival
 

@@ -8,7 +8,9 @@ import time
 
 from hpdsl.commands.common import (add_target_args, bundled_example, check_output_path,
                                    check_solver_args, load_graph, progress)
+from hpdsl.blocks import compulsory as compulsory_bytes
 from hpdsl.fmt import fixed, percent, time_unit
+from hpdsl.traffic import table as traffic_table
 
 DEFAULT_SPEC = "deepseek_moe.hpm"
 DEFAULT_TARGET = "fine"
@@ -24,7 +26,7 @@ def add_parser(sub) -> None:
                     "bundled DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling 'fine').")
     add_target_args(p, spec_optional=True)
     p.add_argument("--schedulers", "-s", metavar="A,B,...",
-                   help="comma-separated scheduler names (default: serial,heft,fifo, plus "
+                   help="comma-separated scheduler names (default: serial,heft-l2,heft, plus fifo,"
                         "dispatch,cp up to 20000 tasks and z3 up to --z3-default-tasks tasks)")
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
                    help="seconds the z3 scheduler may search (default: 10)")
@@ -90,6 +92,11 @@ def text(c, spec_path: str) -> str:
            "emulated = the plan run on the emulator; predicted = the scheduler's own "
            "estimate; gap = predicted vs. lower bound", "",
            table(c)]
+    compulsory = compulsory_bytes(g)
+    traffic = traffic_table([(r.scheduler, r.result.traffic) for r in c.runs
+                             if r.result is not None], compulsory)
+    if traffic:
+        out += [""] + traffic
     for r in c.runs:
         if r.error:
             out.append(f"{r.scheduler}: {r.error}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from hpdsl.fmt import microseconds, percent
+from hpdsl.traffic import op_lines
 
 
 def add_parser(sub) -> None:
@@ -42,6 +43,7 @@ def summary(graph, d: dict) -> str:
     for o in d["ops"]:
         lines.append(f"op {o['op']:<9} {microseconds(o['first_start_ns'])} .. {microseconds(o['last_end_ns'])}, "
                      f"{o['tasks']} tasks, busy {microseconds(o['busy_ns'])}")
+    lines += [f"traffic {line}" for line in op_lines(d["traffic"], d.get("compulsory_hbm_bytes", {}))]
     for w in d["warnings"]:
         lines.append(f"warning: {w['message']}")
     if d["violations"]:
@@ -96,6 +98,6 @@ def run(args) -> int:
         from hpdsl.emulator.trace import chrome_trace
 
         write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
-    d = emulate_record(plan.header, r, static)
+    d = emulate_record(plan.header, r, static, graph)
     print_result(d, args.json, summary(graph, d), ("trace", args.trace))
     return 1 if d["violations"] else 0

@@ -29,7 +29,7 @@ __all__ = ["EmulatorOptions", "Finding", "OpStats", "Result", "emulate"]
 @dataclass(frozen=True, slots=True)
 class EmulatorOptions:
     contention: bool = True     # share link and memory bandwidth between concurrent tasks
-    l2: bool = True             # serve a task's traffic from L2 while the live data fits
+    l2: bool = True             # L2 caches data blocks (False: it holds nothing, all to HBM)
     max_findings: int = 20      # per kind, before "... and N more"
 
 

@@ -1,109 +1,164 @@
-"""The memory model: which claim a task makes on the shared resources when it starts, and
-what its end changes.
+"""The memory models: how long a task runs and what it claims when it starts, and what
+its end changes.
 
 The interpreter calls a model at two points only: `starts(i)` when exec instruction i
-begins (the `Claim` it makes on `Fluid`, or None when it moves no data) and `ends(i)`
-when it ends. Reads take effect at a task's start and writes at its end, so a model that
-tracks what is on chip decides a task's off-chip demand at `starts` from the state the
-earlier ends left.
+begins — it returns the task's work (uncontended ns) and the `Claim` it makes on `Fluid`
+(None: it shares nothing) — and `ends(i)` when it ends. Reads take effect at a task's
+start and writes at its end. Traffic a cache makes on its own (write-backs) collects in
+`back` (device -> bytes) until the interpreter takes it (`background`) and runs it as a
+flow of its own on the device's HBM.
 
-`Live` is the present model (docs/emulator.md, "L2 spills"): per device, the bytes of live
-intermediate data (outputs of finished tasks with unfinished consumers); a task starts
-in the `fit` state of its `Flow` while its device's live data fits in L2, else in the
-`spill` state. `Fixed` puts every task in one state, `Unshared` claims nothing.
+- `Cached` (graphs that name their data blocks, on hardware with memory): each device's
+  L2 is an LRU cache of blocks (`cache.py`); a task's HBM traffic is what misses, and its
+  time is its cost-model time with that traffic in place of the estimate
+  (`hpdsl.cost.cached_times`). Without a cache (or with L2 turned off) nothing hits.
+- `Fixed`: hand-built graphs without data blocks, or hardware without memory: every
+  task takes its cost-model time and claims all its bytes (nothing is known to be reused).
+- `Unshared`: no bandwidth is shared: every task takes its cost-model time.
 """
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import numpy as np
 
-from hpdsl.emulator.demand import Claim, Flow
+from hpdsl.cost import cached_times, task_overhead_ns
+from hpdsl.emulator.cache import L2Cache
+from hpdsl.emulator.demand import Claim, Claims, Flow, remote_bytes
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
+from hpdsl.ops import KINDS
+from hpdsl.plan import Plan
 
 
 class MemoryModel(Protocol):
-    def starts(self, i: int) -> Claim | None: ...
+    back: dict[int, float]
+    timed: bool
+
+    def starts(self, i: int) -> tuple[int, Claim | None]: ...
 
     def ends(self, i: int) -> None: ...
+
+    def background(self) -> list[tuple[int, Claim]]: ...
+
+    def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]: ...
 
 
 class Unshared:
     """No bandwidth is shared: every task takes its cost-model time."""
 
-    __slots__ = ()
+    __slots__ = ("dur", "back")
+    timed = False      # the run needs time order (the uncontended interpreter has none)
 
-    def starts(self, i: int) -> Claim | None:
-        return None
+    def __init__(self, dur: list[int]):
+        self.dur, self.back = dur, {}
 
-    def ends(self, i: int) -> None:
-        pass
-
-
-class Fixed:
-    """Every task in the one L2 state the options or the hardware leave (no cache, no
-    memory level, or L2 reuse turned off)."""
-
-    __slots__ = ("flows", "spilled")
-
-    def __init__(self, flows: list[Flow | None], spilled: bool):
-        self.flows, self.spilled = flows, spilled
-
-    def starts(self, i: int) -> Claim | None:
-        f = self.flows[i]
-        if f is None:
-            return None
-        return f.spill if self.spilled else f.fit
+    def starts(self, i: int) -> tuple[int, Claim | None]:
+        return self.dur[i], None
 
     def ends(self, i: int) -> None:
         pass
 
+    def background(self) -> list[tuple[int, Claim]]:
+        return []
 
-class Live:
-    """A device's live intermediate data decides its tasks' L2 state (module docstring).
-    A send's payload lives on the device it is sent to."""
+    def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        """No data blocks are tracked: no traffic to report."""
+        return {}
 
-    __slots__ = ("flows", "task", "bytes", "size", "out_dev", "out_bytes", "consumers",
-                 "pred_ptr", "pred")
 
-    def __init__(self, graph: TaskGraph, machine: Machine, flows: list[Flow | None],
-                 task: list[int]):
-        self.flows, self.task = flows, task          # task: per instruction, its argument
-        self.bytes = [0.0] * machine.devices
-        self.size = machine.hardware.cache.size
-        send = graph.dst >= 0
-        self.out_dev = np.where(send, graph.dst, graph.device).tolist()
-        self.out_bytes = np.where(send, graph.bytes_sent, graph.bytes_out).tolist()
-        self.consumers = np.diff(graph.succ_ptr).tolist()     # unfinished, per task
-        self.pred_ptr, self.pred = graph.pred_ptr.tolist(), graph.pred.tolist()
+class Fixed(Unshared):
+    """Every task claims what its `Flow` says, at its cost-model time."""
 
-    def starts(self, i: int) -> Claim | None:
+    __slots__ = ("flows",)
+    timed = True
+
+    def __init__(self, dur: list[int], flows: list[Flow | None]):
+        super().__init__(dur)
+        self.flows = flows
+
+    def starts(self, i: int) -> tuple[int, Claim | None]:
         f = self.flows[i]
-        if f is None:
-            return None
-        return f.fit if self.bytes[f.device] <= self.size else f.spill
+        return self.dur[i], None if f is None else f.claim
+
+
+class Cached:
+    """The L2 cache model decides each task's HBM traffic, hence its time and claim."""
+
+    __slots__ = ("cache", "claims", "task", "dev", "dst", "base", "share", "over", "l2",
+                 "link", "back", "hbm_rate")
+    timed = True       # what hits depends on what ran before
+
+    def __init__(self, graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
+                 claims: Claims | None, l2: bool):
+        hw = machine.hardware
+        n = len(plan.code)
+        t = plan.arg[ex]
+        core = machine.worker_core[plan.instruction_queue()[ex]]
+        base, share = cached_times(graph, machine)
+        kinds = graph.op_kinds + ("",) * (len(graph.ops) - len(graph.op_kinds))
+        acc = np.array([getattr(KINDS.get(k), "accumulates", False) for k in kinds], bool)
+        size = hw.cache.size if (hw.cache is not None and l2) else 0
+        self.cache = L2Cache(graph.data, graph.op, acc[graph.op], machine.devices, size)
+        self.claims = claims
+        self.task = self._spread(n, ex, t, 0)
+        self.dev = self._spread(n, ex, graph.device[t], 0)
+        self.dst = self._spread(n, ex, graph.dst[t], -1)
+        self.base = self._spread(n, ex, base[t, core], 0.0)
+        self.share = self._spread(n, ex, share[core] / 1e9, 1.0)      # bytes per ns
+        self.over = task_overhead_ns(hw)
+        nbytes = graph.bytes_in[t] + graph.bytes_out[t]
+        self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
+        self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
+        self.back: dict[int, float] = {}
+        self.hbm_rate = hw.memory.bandwidth / 1e9
+
+    @staticmethod
+    def _spread(n: int, ex: np.ndarray, values, fill) -> list:
+        out = np.full(n, fill, dtype=np.asarray(values).dtype if len(ex) else type(fill))
+        out[ex] = values
+        return out.tolist()
+
+    def starts(self, i: int) -> tuple[int, Claim | None]:
+        d = self.dev[i]
+        miss = self.cache.start(self.task[i], d, self.back)
+        work = self.base[i]
+        if miss:
+            hbm = miss / self.share[i] + self.over
+            if hbm > work:
+                work = hbm
+        work = math.ceil(work)
+        if self.claims is None:
+            return work, None
+        w = max(work, 1)
+        return work, self.claims.claim(d, self.dst[i], self.l2[i] / w, miss / w,
+                                       self.link[i] / w)
 
     def ends(self, i: int) -> None:
-        """Task i's inputs whose last consumer it was die; its output lives while it has one."""
-        task = self.task[i]
-        live, cons, out_dev, out_bytes = self.bytes, self.consumers, self.out_dev, self.out_bytes
-        for p in self.pred[self.pred_ptr[task]:self.pred_ptr[task + 1]]:
-            cons[p] -= 1
-            if cons[p] == 0:
-                live[out_dev[p]] -= out_bytes[p]
-        if cons[task] > 0:
-            live[out_dev[task]] += out_bytes[task]
+        self.cache.end(self.task[i], self.back)
+
+    def background(self) -> list[tuple[int, Claim]]:
+        """(work ns, claim) of the L2's own traffic since the last call: a flow per device
+        on its HBM, at up to the full bandwidth."""
+        if self.claims is None:
+            self.back.clear()
+            return []
+        out = [(math.ceil(b / self.hbm_rate), self.claims.claim(d, -1, 0.0, self.hbm_rate, 0.0))
+               for d, b in self.back.items()]
+        self.back.clear()
+        return out
+
+    def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        return self.cache.by_op(ops)
 
 
-def memory_model(graph: TaskGraph, machine: Machine, flows: list[Flow | None] | None,
-                 task: list[int], l2: bool) -> MemoryModel:
-    """The model for a run: `Unshared` without flows, `Live` where the hardware has both
-    memory levels and `l2` reuse is on, else `Fixed` (spilled only when there is a memory
-    level and reuse is off)."""
-    hw = machine.hardware
-    if flows is None:
-        return Unshared()
-    if l2 and hw.memory is not None and hw.cache is not None:
-        return Live(graph, machine, flows, task)
-    return Fixed(flows, spilled=not l2 and hw.memory is not None)
+def memory_model(graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
+                 dur: list[int], claims: Claims | None, l2: bool, flows) -> MemoryModel:
+    """`Cached` where the graph names its data blocks and the hardware has memory, else
+    `Fixed` with `flows`, else `Unshared`."""
+    if graph.data is not None and machine.hardware.memory is not None:
+        return Cached(graph, machine, plan, ex, claims, l2)
+    if flows is not None:
+        return Fixed(dur, flows)
+    return Unshared(dur)

@@ -66,6 +66,12 @@ class Result:
     events_processed: int = 0
 
     @property
+    def traffic(self) -> dict[str, dict[str, int]]:
+        """Per op name: weights_hbm_bytes, activations_hbm_bytes, writeback_hbm_bytes,
+        l2_hit_bytes, summed over devices (DESIGN §7); empty without data blocks."""
+        return self.record.traffic
+
+    @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
 

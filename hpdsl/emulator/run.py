@@ -9,8 +9,9 @@ it, then the host launches the next kernel (`launch` ns). The schedule's predict
 times are never read. This module only records; `validate` judges.
 
 Two interpreters give the same times: `dataflow` (no clock; used when no task's
-bandwidth is shared) and `timed` (an event heap in time order, with `fluid` contention
-on the claims of `demand.flows`, in the L2 state the `memory` model decides).
+bandwidth is shared and no cache is modelled) and `timed` (an event heap in time order,
+with `fluid` contention on the claims the `memory` model makes; the L2 cache model needs
+time order, as what hits depends on what ran before).
 Both record only when each instruction completed; when its queue reached it is the
 previous instruction's completion (or the launch), filled in here.
 """
@@ -22,7 +23,7 @@ import numpy as np
 
 from hpdsl.cost import task_times
 from hpdsl.emulator.dataflow import event_latency, run_dataflow
-from hpdsl.emulator.demand import flows, fluid_for
+from hpdsl.emulator.demand import Claims, flows, fluid_for
 from hpdsl.emulator.memory import memory_model
 from hpdsl.emulator.record import Record
 from hpdsl.emulator.streams import Outcome, Streams
@@ -72,19 +73,21 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     try:
         fluid = fluid_for(machine) if contention and n else None
         fl = flows(graph, machine, plan, dur_a, ex, fluid) if fluid is not None else None
-        if fl is None and ev_lat is not None and engine == "auto":
+        model = memory_model(graph, machine, plan, ex, s.dur,
+                             None if fluid is None else Claims(fluid), l2, fl)
+        if not model.timed and ev_lat is not None and engine == "auto":
             out = run_dataflow(s, ev_lat.tolist())
         else:
             out = run_timed(s, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
-                            iq.tolist(), fluid, memory_model(graph, machine, fl, s.arg, l2))
+                            iq.tolist(), fluid, model)
     finally:
         if gc_was:
             gc.enable()
-    return _record(plan, n, hw.launch, ex, out, lat_a)
+    return _record(plan, n, hw.launch, ex, out, lat_a, model.traffic(graph.ops))
 
 
 def _record(plan: Plan, n: int, launch: int, ex: np.ndarray, out: Outcome,
-            lat_a: np.ndarray) -> Record:
+            lat_a: np.ndarray, traffic: dict) -> Record:
     """Fill in reach (the previous instruction's completion), task start/end and where
     stuck queues stopped."""
     done_a = np.array(out.done, np.int64)
@@ -99,4 +102,5 @@ def _record(plan: Plan, n: int, launch: int, ex: np.ndarray, out: Outcome,
     stop = plan.ptr[1:].tolist()
     blocked = np.array([p if p < s else -1 for p, s in zip(out.pc, stop)], dtype=np.int64)
     return Record(start=start, end=end, reach=reach, done=done_a, latency=lat_a, blocked=blocked,
-                  counter=np.array(out.counter, np.int64), events_processed=out.processed)
+                  counter=np.array(out.counter, np.int64), events_processed=out.processed,
+                  traffic=traffic)

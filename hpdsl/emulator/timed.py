@@ -10,8 +10,10 @@ time; a wait that needs the k-th signal of an event wakes at that signal's issue
 plus the latency, with one heap entry, and only if it has to block. Otherwise every
 signal is a heap entry that raises its counter on arrival.
 
-A task that moves data runs under `fluid`'s bandwidth sharing with the `Claim` its
-memory model gives when it starts; the model hears of its end (`memory.py`).
+A task runs for the work its memory model gives when it starts (`memory.py`), under
+`fluid`'s bandwidth sharing with the `Claim` the model gives; the model hears of its end.
+Traffic the model makes on its own (L2 write-backs) runs as flows without a queue, ids
+past the last instruction: they load their resources and delay nobody directly.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ class Timed:
 
     __slots__ = ("code", "arg", "cnt", "dur", "lat", "ev_lat", "iq", "pc", "stop", "done",
                  "launch", "heap", "serial", "issued", "counter", "parked", "barrier",
-                 "fluid", "memory")
+                 "fluid", "memory", "flows")
 
     def __init__(self, s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
                  fluid: Fluid | None = None, memory: MemoryModel | None = None):
@@ -54,7 +56,8 @@ class Timed:
         self.parked = Parked(s.n_events)
         self.barrier = Barrier(len(self.pc))
         self.fluid = fluid
-        self.memory = Unshared() if memory is None else memory
+        self.memory = Unshared(s.dur) if memory is None else memory
+        self.flows = count(len(s.code))             # ids of flows without a queue
 
     def run(self) -> Outcome:
         """Handle every heap entry of an instant first, then resume the queues they freed:
@@ -139,13 +142,22 @@ class Timed:
 
     def start(self, q: int, i: int, t: int) -> None:
         """Exec instruction i of queue q begins at t: alone, or sharing bandwidth."""
-        claim = self.memory.starts(i)
+        work, claim = self.memory.starts(i)
+        if self.memory.back:
+            self.background(t)
         if claim is None:
-            heappush(self.heap, (t + self.dur[i], TASK_ENDS, next(self.serial), q, i))
+            heappush(self.heap, (t + work, TASK_ENDS, next(self.serial), q, i))
             return
         heap, serial = self.heap, self.serial
-        for when, g in self.fluid.add(i, t, self.dur[i], claim.group, claim.demands):
+        for when, g in self.fluid.add(i, t, work, claim.group, claim.demands):
             heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
+
+    def background(self, t: int) -> None:
+        """The memory model's own traffic from t on, as flows no queue waits for."""
+        heap, serial = self.heap, self.serial
+        for work, claim in self.memory.background():
+            for when, g in self.fluid.add(next(self.flows), t, work, claim.group, claim.demands):
+                heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
 
     def wake(self, queues: list[int], t: int) -> None:
         """Lazy signals: the parked `queues` go on at t."""
@@ -159,13 +171,15 @@ class Timed:
         heap, serial = self.heap, self.serial
         for when, h in entries:
             heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
-        if i >= 0:                 # else stale, or the rate fell: re-checked later
+        if 0 <= i < len(self.code):   # else stale, the rate fell, or a queueless flow
             self.task_ends(self.iq[i], i, t, resume)
 
     def task_ends(self, q: int, i: int, t: int, resume: list[int]) -> None:
         """Queue q's exec instruction i ends at t."""
         self.done[i] = t
         self.memory.ends(i)
+        if self.memory.back:
+            self.background(t)
         self.pc[q] = i + 1
         resume.append(q)
 
