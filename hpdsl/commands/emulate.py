@@ -20,8 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--trace", metavar="FILE",
                    help="write a Chrome trace-event JSON file (open it in Perfetto)")
     p.add_argument("--no-contention", action="store_true",
-                   help="run every task at its uncontended cost-model time (default: share "
-                        "link and memory bandwidth)")
+                   help="share no bandwidth: every task runs alone, still paying the HBM "
+                        "traffic its L2 misses cause (default: share link, L2 and HBM "
+                        "bandwidth between the tasks running at once)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...]} instead of a summary")
     p.set_defaults(run=run)

@@ -154,10 +154,11 @@ class Cached:
 
 
 def memory_model(graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
-                 dur: list[int], claims: Claims | None, l2: bool, flows) -> MemoryModel:
-    """`Cached` where the graph names its data blocks and the hardware has memory, else
-    `Fixed` with `flows`, else `Unshared`."""
-    if graph.data is not None and machine.hardware.memory is not None:
+                 dur: list[int], claims: Claims | None, l2: bool, flows,
+                 cache: bool = True) -> MemoryModel:
+    """`Cached` where the graph names its data blocks, the hardware has memory and `cache`
+    is on, else `Fixed` with `flows`, else `Unshared`."""
+    if cache and graph.data is not None and machine.hardware.memory is not None:
         return Cached(graph, machine, plan, ex, claims, l2)
     if flows is not None:
         return Fixed(dur, flows)

@@ -50,9 +50,10 @@ def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
-             l2: bool = True, engine: str = "auto") -> Record:
+             l2: bool = True, engine: str = "auto", cache: bool = True) -> Record:
     """Run `plan` and return the record of every instruction's times. `engine`: "auto",
-    or "timed" to force the event-heap interpreter (tests compare the two)."""
+    or "timed" to force the event-heap interpreter (tests compare the two); `cache`: model
+    L2 as a cache of the graph's data blocks (False: the cost model's times)."""
     hw = machine.hardware
     n, E = graph.n_tasks, plan.n_events
     times = task_times(graph, machine)
@@ -74,7 +75,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
         fluid = fluid_for(machine) if contention and n else None
         fl = flows(graph, machine, plan, dur_a, ex, fluid) if fluid is not None else None
         model = memory_model(graph, machine, plan, ex, s.dur,
-                             None if fluid is None else Claims(fluid), l2, fl)
+                             None if fluid is None else Claims(fluid), l2, fl, cache)
         if not model.timed and ev_lat is not None and engine == "auto":
             out = run_dataflow(s, ev_lat.tolist())
         else:
