@@ -21,6 +21,7 @@ import gc
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.cost import task_times
 from hpdsl.emulator.dataflow import event_latency, run_dataflow
 from hpdsl.emulator.demand import Claims, flows, fluid_for
@@ -79,8 +80,9 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
         if not model.timed and ev_lat is not None and engine == "auto":
             out = run_dataflow(s, ev_lat.tolist())
         else:
-            out = run_timed(s, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
-                            iq.tolist(), fluid, model)
+            with progress.counter(n, "emulate") as bar:
+                out = run_timed(s, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
+                                iq.tolist(), fluid, model, bar)
     finally:
         if gc_was:
             gc.enable()

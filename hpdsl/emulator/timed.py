@@ -20,6 +20,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from itertools import count
 
+from hpdsl import progress
 from hpdsl.emulator.fluid import Fluid
 from hpdsl.emulator.memory import MemoryModel, Unshared
 from hpdsl.emulator.streams import Outcome, Streams
@@ -30,10 +31,12 @@ ARRIVES, WAKES, TASK_ENDS, GROUP_ENDS, RELEASES = 0, 1, 2, 3, 4   # heap entry k
 
 
 def run_timed(s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
-              fluid: Fluid | None = None, memory: MemoryModel | None = None) -> Outcome:
+              fluid: Fluid | None = None, memory: MemoryModel | None = None,
+              bar: progress.Counter | None = None) -> Outcome:
     """Run the streams; `lat` per instruction: a signal's latency; `ev_lat` per event (the
-    one latency of its signals) enables lazy signals; `iq` per instruction: its queue."""
-    return Timed(s, lat, ev_lat, iq, fluid, memory).run()
+    one latency of its signals) enables lazy signals; `iq` per instruction: its queue;
+    `bar` advances once per task that ends."""
+    return Timed(s, lat, ev_lat, iq, fluid, memory, bar).run()
 
 
 class Timed:
@@ -41,10 +44,11 @@ class Timed:
 
     __slots__ = ("code", "arg", "cnt", "dur", "lat", "ev_lat", "iq", "pc", "stop", "done",
                  "launch", "heap", "serial", "issued", "counter", "parked", "barrier",
-                 "fluid", "memory", "flows")
+                 "fluid", "memory", "flows", "bar")
 
     def __init__(self, s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
-                 fluid: Fluid | None = None, memory: MemoryModel | None = None):
+                 fluid: Fluid | None = None, memory: MemoryModel | None = None,
+                 bar: progress.Counter | None = None):
         self.code, self.arg, self.cnt, self.dur = s.code, s.arg, s.cnt, s.dur
         self.lat, self.ev_lat, self.iq, self.launch = lat, ev_lat, iq, s.launch
         self.pc, self.stop = s.ptr[:-1], s.ptr[1:]
@@ -58,6 +62,7 @@ class Timed:
         self.fluid = fluid
         self.memory = Unshared(s.dur) if memory is None else memory
         self.flows = count(len(s.code))             # ids of flows without a queue
+        self.bar = bar or progress.Counter()
 
     def run(self) -> Outcome:
         """Handle every heap entry of an instant first, then resume the queues they freed:
@@ -177,6 +182,7 @@ class Timed:
     def task_ends(self, q: int, i: int, t: int, resume: list[int]) -> None:
         """Queue q's exec instruction i ends at t."""
         self.done[i] = t
+        self.bar.advance()
         self.memory.ends(i)
         if self.memory.back:
             self.background(t)
