@@ -27,8 +27,9 @@ def add_target_args(p, spec_optional: bool = False) -> None:
     p.add_argument("--target", "-t", metavar="T",
                    help="the tiling or graph to run (may be left out when the file has one)")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a workload setting, e.g. --set devices=64 "
-                        "--set routing='zipf 1.2' (repeatable)")
+                   help="override a workload setting or a hardware figure (with its unit), "
+                        "e.g. --set devices=64 --set routing='zipf 1.2' "
+                        "--set hw.link.bandwidth=107GB/s (repeatable; docs/generate.md)")
 
 
 def check_solver_args(args) -> None:
