@@ -24,8 +24,14 @@ from typing import Iterable, NamedTuple
 from hpdsl.errors import UserError, did_you_mean
 from hpdsl.routing import KINDS as ROUTING_KINDS
 from hpdsl.spec import CoreType, Hardware, Routing, Workload
-from hpdsl.units import (DIMENSION_WORDS, DTYPE_BYTES, UNIT_EXAMPLE, to_si, unit_problem,
-                         value_problem)
+from hpdsl.units import (
+    DIMENSION_WORDS,
+    DTYPE_BYTES,
+    UNIT_EXAMPLE,
+    to_si,
+    unit_problem,
+    value_problem,
+)
 
 INT_SETTINGS = ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "seed")
 SETTINGS = INT_SETTINGS + ("dtype", "routing")
