@@ -1,9 +1,12 @@
 """`hpdsl sweep`: a grid of settings x schedulers, each point compared on a Dask cluster."""
 from __future__ import annotations
 
-import sys
-
-from hpdsl.commands.common import add_target_args, check_output_path, check_solver_args, progress
+from hpdsl.commands.common import (
+    add_target_args,
+    check_output_path,
+    check_solver_args,
+    progress,
+)
 from hpdsl.errors import UserError
 from hpdsl.fmt import duration
 

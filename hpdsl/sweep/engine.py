@@ -26,6 +26,7 @@ from hpdsl.sweep.row import crashed
 from hpdsl.sweep.task import Job, run_point
 
 REFRESH_S = 0.5   # how often the progress display and the cluster's health are looked at
+POLL_S = 0.05     # how often finished points are collected
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def connect(cluster: Cluster) -> Iterator[tuple[object, str]]:
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
                 LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                              host="127.0.0.1", dashboard_address=":0",
-                             silence_logs=logging.ERROR) as lc, \
+                             silence_logs=logging.CRITICAL) as lc, \
                 Client(lc, set_as_default=False) as client:
             yield client, f"a local cluster of {n} worker process{'es' if n != 1 else ''}"
         return
@@ -94,7 +95,8 @@ def _result(future, point: Point) -> dict:
     e = future.exception()
     name = type(e).__name__
     if name == "KilledWorker":
-        why = f"the worker running this point died ({e})"
+        where = getattr(getattr(e, "last_worker", None), "address", None)
+        why = "the worker running this point died" + (f" ({where}; see its log)" if where else "")
     else:
         why = f"internal error (a bug in hpdsl): {name}: {e}"
     return crashed(dict(point.values), point.scheduler, why)
@@ -104,29 +106,32 @@ def run_points(client, job: Job, todo: list[Point], on_rows: Callable[[list[dict
                on_tick: Callable[[int], None], timeout: float) -> None:
     """Run `todo` on `client`'s cluster; `on_rows` gets each batch of finished rows,
     `on_tick` the number of points running, every REFRESH_S seconds."""
-    from distributed import wait
+    from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]
-    shared = client.scatter(job, broadcast=True, hash=False)
-    futures = {client.submit(run_point, shared, p, key=f"hpdsl-sweep-{token}-{i}",
+    # the job (a few KB) goes with every task rather than scattered once: scattered data
+    # dies with the workers holding it, and a sweep must outlive dead workers
+    futures = {client.submit(run_point, job, p, key=f"hpdsl-sweep-{token}-{i}",
                              pure=False): p for i, p in enumerate(todo)}
-    pending, lonely_since = set(futures), None
-    while pending:
-        try:
-            wait(list(pending), timeout=REFRESH_S, return_when="FIRST_COMPLETED")
-        except Exception:   # a timeout, or cancelled futures: both are read from the status
-            pass
-        done = [f for f in futures if f in pending and f.status != "pending"]
-        pending.difference_update(done)
+    ac = as_completed(list(futures), loop=client.loop)
+    left, lonely_since, next_look = len(futures), None, 0.0
+    while left:
+        done = ac.next_batch(block=False)
         if done:
+            left -= len(done)
             on_rows([_result(f, futures[f]) for f in done])
+        else:
+            time.sleep(POLL_S)
+        if time.monotonic() < next_look:
+            continue
+        next_look = time.monotonic() + REFRESH_S
         threads = sum(client.nthreads().values())
         if threads:
             lonely_since = None
         elif lonely_since is None:
             lonely_since = time.monotonic()
         elif time.monotonic() - lonely_since > timeout:
-            raise UserError(f"the cluster has had no workers for {timeout:g} s; "
-                            f"{len(pending)} point(s) did not run (run again to resume)")
+            raise UserError(f"the cluster has had no workers for {timeout:g} s; {left} "
+                            f"point(s) did not run (run again to resume)")
         busy = sum(len(v) for v in client.processing().values())
-        on_tick(min(busy, threads, len(pending)))
+        on_tick(min(busy, threads, left))
