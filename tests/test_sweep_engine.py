@@ -10,7 +10,7 @@ from sweep_cluster import local_cluster, watchdog
 
 from hpdsl.cli import main
 from hpdsl.errors import UserError
-from hpdsl.sweep.engine import Cluster, run_points
+from hpdsl.sweep.engine import Cluster, check_workers, run_points
 from hpdsl.sweep.grid import Point, parse_grid
 from hpdsl.sweep.run import Sweep, run_sweep
 from hpdsl.sweep.task import Job
@@ -60,3 +60,26 @@ def test_a_scheduler_without_workers_fails_after_the_timeout(tmp_path, capsys):
             run_points(client, Job(load(TOY)), [Point((), "serial")], print, lambda n: None, 0.5)
     assert (f"error: the Dask scheduler at '{address}' has no workers after 1 s; start some "
             f"with 'dask worker {address}'") in capsys.readouterr().err
+
+
+def test_workers_with_another_hpdsl_are_refused(dask_address, tmp_path, capsys, monkeypatch):
+    import hpdsl
+
+    monkeypatch.setattr(hpdsl, "__version__", "0.0-other")
+    assert main(["sweep", TOY, "-s", "serial", "--cluster", dask_address,
+                 "-o", str(tmp_path / "r.csv")]) == 1
+    err = capsys.readouterr().err
+    assert f"of '{dask_address}' has hpdsl " in err
+    assert "this machine 0.0-other; install the same hpdsl on every worker" in err
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_workers_without_hpdsl_are_refused():
+    class NoHpdsl:
+        def run(self, f):
+            raise ModuleNotFoundError("No module named 'hpdsl'")
+
+    with pytest.raises(UserError, match=r"the workers of 'tcp://h:1' cannot run hpdsl "
+                                        r"\(ModuleNotFoundError: No module named 'hpdsl'\); "
+                                        r"install hpdsl .* where they run"):
+        check_workers(NoHpdsl(), "tcp://h:1")

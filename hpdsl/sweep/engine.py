@@ -84,7 +84,24 @@ def connect(cluster: Cluster) -> Iterator[tuple[object, str]]:
             raise UserError(f"the Dask scheduler at '{cluster.address}' has no workers after "
                             f"{cluster.timeout:g} s; start some with 'dask worker "
                             f"{cluster.address}'") from None
+        check_workers(client, cluster.address)
         yield client, f"the cluster at {cluster.address}"
+
+
+def check_workers(client, address: str) -> None:
+    """Refuse workers that lack this hpdsl: they would fail every point, or run other code."""
+    from hpdsl import __version__
+
+    try:
+        found = client.run(lambda: __import__("hpdsl").__version__)
+    except Exception as e:   # a worker that cannot import hpdsl raises whatever that raised
+        raise UserError(f"the workers of '{address}' cannot run hpdsl ({type(e).__name__}: "
+                        f"{e}); install hpdsl {__version__} where they run") from None
+    other = {w: v for w, v in found.items() if v != __version__}
+    if other:
+        w, v = min(other.items())
+        raise UserError(f"worker {w} of '{address}' has hpdsl {v}, this machine {__version__}; "
+                        f"install the same hpdsl on every worker")
 
 
 def _result(future, point: Point) -> dict:

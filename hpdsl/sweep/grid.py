@@ -19,7 +19,7 @@ from hpdsl.errors import UserError
 from hpdsl.settings import check_key
 
 TARGET = "target"
-MAX_POINTS = 100_000   # a grid larger than this is a typo, not a study
+MAX_POINTS = 10_000   # a grid larger than this is a typo, not a study
 
 
 class Axis(NamedTuple):

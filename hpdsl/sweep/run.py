@@ -3,8 +3,9 @@
 The results file is read first: points with a row there are skipped (resume), except
 `crashed` ones, and all with `force` (a row stays until its new one replaces it). Rows
 of points outside this grid are kept, after the grid's.
-After each batch of finished points the whole file is rewritten atomically, speedups
-over serial recomputed, rows in grid order.
+When points finish the whole file is rewritten atomically, speedups over serial
+recomputed, rows in grid order: at most once a second while points pour in (the rest a
+second later), and at the end, also after Ctrl-C or an error.
 
     >>> from hpdsl.lang import load                                          # doctest: +SKIP
     >>> s = Sweep(Job(load("examples/toy.hpm")), parse_grid(["devices=1,2"]), ("serial", "heft"),
@@ -14,6 +15,7 @@ over serial recomputed, rows in grid order.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,6 +26,8 @@ from hpdsl.sweep.progress import Progress
 from hpdsl.sweep.results import read_results, write_results
 from hpdsl.sweep.row import CRASHED, failed, with_speedups
 from hpdsl.sweep.task import Job
+
+WRITE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -68,17 +72,25 @@ def _earlier(sweep: Sweep) -> dict[tuple, dict]:
 
 
 class _Book:
-    """The rows of the file, in grid order, written after every change."""
+    """The rows of the file, in grid order, written when points finish: at most every
+    WRITE_S seconds (a big file is not rewritten for every point), and at the end."""
 
     def __init__(self, sweep: Sweep, grid: tuple[Point, ...], earlier: dict[tuple, dict]):
         self.sweep, self.grid = sweep, grid
         self.rows = dict(earlier)
         self.order = {p.id: i for i, p in enumerate(grid)}
+        self.written, self.dirty = 0.0, False
 
     def add(self, rows: list[dict]) -> None:
         for r in rows:
             self.rows[_row_id(r, self.sweep.keys)] = r
-        self.write()
+        self.dirty = True
+        self.flush()
+
+    def flush(self) -> None:
+        """Write rows not written yet, unless the last write was less than WRITE_S ago."""
+        if self.dirty and time.monotonic() - self.written >= WRITE_S:
+            self.write()
 
     def sorted(self) -> list[dict]:
         ids = sorted(self.rows, key=lambda i: self.order.get(i, len(self.order)))
@@ -86,6 +98,7 @@ class _Book:
 
     def write(self) -> None:
         write_results(self.sweep.out, self.sweep.keys, self.sorted())
+        self.written, self.dirty = time.monotonic(), False
 
 
 def run_sweep(sweep: Sweep, cluster: Cluster, stream=None) -> Outcome:
@@ -100,8 +113,17 @@ def run_sweep(sweep: Sweep, cluster: Cluster, stream=None) -> Outcome:
     if keep:
         bar.say(f"sweep: {len(keep)} of {len(grid)} points are in {sweep.out} already "
                 f"(--force runs them again)")
+    labels = {p.id: p.label for p in todo}
+
+    def on_rows(rows: list[dict]) -> None:
+        book.add(rows)
+        bar.rows(rows, [labels[_row_id(r, sweep.keys)] for r in rows])
+
+    def on_tick(running: int) -> None:
+        bar.tick(running)
+        book.flush()
+
     if todo:
-        labels = {p.id: p.label for p in todo}
         with connect(cluster) as (client, where):
             bar.dashboard = dashboard(client)
             bar.say(f"sweep: {len(todo)} point(s) on {where}"
@@ -109,12 +131,11 @@ def run_sweep(sweep: Sweep, cluster: Cluster, stream=None) -> Outcome:
                        "; no dashboard (it needs bokeh where the scheduler runs)"
                        if cluster.address else ""))
             try:
-                run_points(client, sweep.job, todo,
-                           lambda rows: (book.add(rows), bar.rows(
-                               rows, [labels[_row_id(r, sweep.keys)] for r in rows])),
-                           bar.tick, cluster.timeout)
+                run_points(client, sweep.job, todo, on_rows, on_tick, cluster.timeout)
             finally:
                 bar.close()
+                if book.dirty:
+                    book.write()
     else:
         book.write()   # the same rows, in this grid's order and with its speedups
     ids = {p.id for p in grid}
