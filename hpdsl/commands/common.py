@@ -32,6 +32,15 @@ def add_target_args(p, spec_optional: bool = False) -> None:
                         "--set hw.link.bandwidth=107GB/s (repeatable; docs/generate.md)")
 
 
+def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
+    """--time-limit (z3's search, `per` says what for), --seed and --max-z3-tasks."""
+    p.add_argument("--time-limit", type=float, default=time_limit, metavar="S",
+                   help=f"seconds the z3 scheduler may search{per} (default: {time_limit:g})")
+    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
+    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
+                   help="largest graph z3 accepts when asked for (default: 400)")
+
+
 def check_solver_args(args) -> None:
     """--time-limit, --seed and --max-z3-tasks as the schedulers can use them (UserError if not)."""
     import math

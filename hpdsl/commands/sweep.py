@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from hpdsl.commands.common import (
+    add_solver_args,
     add_target_args,
     check_output_path,
     check_solver_args,
@@ -48,11 +49,7 @@ def add_parser(sub) -> None:
     p.add_argument("--timeout", type=float, default=30.0, metavar="S",
                    help="seconds to wait for the cluster: to connect, for a first worker, "
                         "and while it has no workers (default: 30)")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
-                   help="seconds the z3 scheduler may search per point (default: 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
-    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
-                   help="largest graph z3 accepts (default: 400)")
+    add_solver_args(p, per=" per point")
     p.set_defaults(run=run)
 
 
