@@ -43,11 +43,12 @@ HW_FIGURES = {("clock",): "frequency", ("launch",): "time", ("sync", "flags"): "
               ("cache", "bandwidth"): "bandwidth", ("link", "bandwidth"): "bandwidth",
               ("link", "latency"): "time"}
 # figures of a core type, by the path's last word and length: (CORE, count), (CORE, rate),
-# (CORE, QUEUE, rate), (CORE, BUFFER, size)
-HW_CORE_FIGURES = {("count", 2): "count", ("rate", 2): "rate", ("rate", 3): "rate",
-                   ("size", 3): "size"}
+# (CORE, k_slice), (CORE, QUEUE, rate), (CORE, BUFFER, size)
+HW_CORE_FIGURES = {("count", 2): "count", ("rate", 2): "rate", ("k_slice", 2): "count",
+                   ("rate", 3): "rate", ("size", 3): "size"}
 HARDWARE_FORMS = tuple(HW + ".".join(p) for p in HW_FIGURES) + (
-    "hw.CORE.count", "hw.CORE.rate", "hw.CORE.QUEUE.rate", "hw.CORE.BUFFER.size")
+    "hw.CORE.count", "hw.CORE.rate", "hw.CORE.k_slice", "hw.CORE.QUEUE.rate",
+    "hw.CORE.BUFFER.size")
 _NUMBER = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*")
 
 
@@ -263,8 +264,8 @@ def apply_hardware(hw: Hardware, settings: Settings) -> Hardware:
 
 
 def _set_core(c: CoreType, path: tuple[str, ...], value, where: str) -> CoreType:
-    if path[1] == "count":
-        return replace(c, count=value)
+    if path[1] in ("count", "k_slice"):
+        return replace(c, **{path[1]: value})
     if len(path) == 2:   # CORE.rate: the core type's one queue
         if len(c.queues) != 1:
             raise UserError(f"{where}: core type '{c.name}' has {len(c.queues)} queues; "

@@ -86,6 +86,8 @@ def test_hardware_figures_parse_with_units():
     ("hw.link.bw=1GB/s", r"unknown hardware figure 'hw.link.bw' in --set hw.link.bw=1GB/s "
                          r"\(did you mean 'hw.link.bandwidth'\? valid: 'hw.CORE.BUFFER.size', "),
     ("hw.AIC.size=1KiB", r"unknown hardware figure 'hw.AIC.size'"),
+    ("hw.AIC.k_slice=1.5", r"--set hw.AIC.k_slice=1.5: expected a positive whole number, "
+                           r"got '1.5'"),
     ("hw..rate=1TFLOPS", r"unknown hardware figure 'hw..rate'"),
 ])
 def test_hardware_figure_errors(item, message):
@@ -96,10 +98,12 @@ def test_hardware_figure_errors(item, message):
 def test_apply_hardware_replaces_figures_and_names_missing_parts():
     hw = HW
     out = apply_hardware(hw, parse_settings(["hw.link.bandwidth=1GB/s", "hw.MX.count=3",
+                                             "hw.MX.k_slice=32",
                                              "hw.VX.vx.rate=1TFLOPS", "hw.memory.size=1GiB",
                                              "hw.sync.latency=1us", "hw.launch=1ms"]))
     assert (out.link.bandwidth, out.link.latency, out.memory.size) == (1e9, hw.link.latency, 2**30)
     assert (out.core("MX").count, out.core("VX").queues[0].rate) == (3, 1e12)
+    assert (out.core("MX").k_slice, out.core("VX").k_slice) == (32, hw.core("VX").k_slice)
     assert (out.sync_latency, out.launch, out.cores[0].queues) == (1000, 10**6, hw.cores[0].queues)
     assert apply_hardware(hw, Settings()) is hw
     w = make().workload
