@@ -65,21 +65,27 @@ def test_a_scheduler_without_workers_fails_after_the_timeout(tmp_path, capsys):
 def test_workers_with_another_hpdsl_are_refused(dask_address, tmp_path, capsys, monkeypatch):
     import hpdsl
 
+    real = hpdsl.__version__
     monkeypatch.setattr(hpdsl, "__version__", "0.0-other")
     assert main(["sweep", TOY, "-s", "serial", "--cluster", dask_address,
                  "-o", str(tmp_path / "r.csv")]) == 1
     err = capsys.readouterr().err
-    assert f"of '{dask_address}' has hpdsl " in err
-    assert "this machine 0.0-other; install the same hpdsl on every worker" in err
+    # the fixture's scheduler runs in this process, and so sees the same (patched) version
+    assert f"of '{dask_address}' has hpdsl {real}," in err and "error: worker tcp://" in err
+    assert "this machine 0.0-other; install the same hpdsl where the scheduler and the " \
+           "workers run" in err
     assert not (tmp_path / "r.csv").exists()
 
 
 def test_workers_without_hpdsl_are_refused():
     class NoHpdsl:
+        def run_on_scheduler(self, f):
+            return f()
+
         def run(self, f):
             raise ModuleNotFoundError("No module named 'hpdsl'")
 
-    with pytest.raises(UserError, match=r"the workers of 'tcp://h:1' cannot run hpdsl "
+    with pytest.raises(UserError, match=r"the cluster at 'tcp://h:1' cannot run hpdsl "
                                         r"\(ModuleNotFoundError: No module named 'hpdsl'\); "
-                                        r"install hpdsl .* where they run"):
+                                        r"install hpdsl .* where its scheduler and workers run"):
         check_workers(NoHpdsl(), "tcp://h:1")

@@ -2,8 +2,8 @@
 
 Without an address the sweep starts a local cluster of worker processes (one thread
 each: a point is CPU-bound Python, and one point per process keeps its peak memory its
-own) on 127.0.0.1; with `tcp://host:port` it uses an existing Dask scheduler, whose
-workers must have the same hpdsl installed. Points go to the cluster at once and come
+own) on 127.0.0.1; with `tcp://host:port` it uses an existing Dask scheduler, which, like
+its workers, must have the same hpdsl installed. Points go to the cluster at once and come
 back as they finish; a point whose worker died comes back as a `crashed` row.
 
 Timeouts keep a broken cluster from hanging the command: connecting, waiting for the
@@ -89,19 +89,26 @@ def connect(cluster: Cluster) -> Iterator[tuple[object, str]]:
 
 
 def check_workers(client, address: str) -> None:
-    """Refuse workers that lack this hpdsl: they would fail every point, or run other code."""
+    """Refuse a scheduler or workers without this hpdsl: the scheduler unpickles the
+    points' arguments and the workers run them, so either would fail every point (or run
+    other code)."""
     from hpdsl import __version__
 
+    def version():
+        return __import__("hpdsl").__version__
+
     try:
-        found = client.run(lambda: __import__("hpdsl").__version__)
-    except Exception as e:   # a worker that cannot import hpdsl raises whatever that raised
-        raise UserError(f"the workers of '{address}' cannot run hpdsl ({type(e).__name__}: "
-                        f"{e}); install hpdsl {__version__} where they run") from None
+        found = {"the scheduler": client.run_on_scheduler(version)}
+        found.update((f"worker {w}", v) for w, v in client.run(version).items())
+    except Exception as e:   # a process that cannot import hpdsl raises whatever that raised
+        raise UserError(f"the cluster at '{address}' cannot run hpdsl ({type(e).__name__}: "
+                        f"{e}); install hpdsl {__version__} where its scheduler and workers "
+                        f"run") from None
     other = {w: v for w, v in found.items() if v != __version__}
     if other:
         w, v = min(other.items())
-        raise UserError(f"worker {w} of '{address}' has hpdsl {v}, this machine {__version__}; "
-                        f"install the same hpdsl on every worker")
+        raise UserError(f"{w} of '{address}' has hpdsl {v}, this machine {__version__}; "
+                        f"install the same hpdsl where the scheduler and the workers run")
 
 
 def _result(future, point: Point) -> dict:

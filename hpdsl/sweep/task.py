@@ -9,6 +9,7 @@ that the sweep reports it as a crashed point.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -24,6 +25,12 @@ from hpdsl.spec import Spec
 from hpdsl.sweep.grid import Point
 from hpdsl.sweep.memory import PeakMemory
 from hpdsl.sweep.row import ERROR, flatten
+
+
+# A worker process runs one point at a time, however many threads it has: points are
+# CPU-bound Python (threads would only share the interpreter), the z3 bindings share one
+# context per process, and the point's peak memory is then its own.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,12 @@ def _compare(job: Job, point: Point) -> dict:
 
 def run_point(job: Job, point: Point) -> dict:
     """The row of `point`: its grid values, scheduler and measurements, or its error."""
-    t0 = time.perf_counter()
-    with PeakMemory() as peak:
-        try:
-            row = _compare(job, point)
-        except UserError as e:
-            row = {"status": ERROR, "error": str(e)}
+    with _ONE_AT_A_TIME:
+        t0 = time.perf_counter()
+        with PeakMemory() as peak:
+            try:
+                row = _compare(job, point)
+            except UserError as e:
+                row = {"status": ERROR, "error": str(e)}
     row.update(seconds=round(time.perf_counter() - t0, 6), peak_rss_bytes=peak.bytes)
     return {**dict(point.values), "scheduler": point.scheduler, **row}
