@@ -145,3 +145,14 @@ def test_a_results_file_of_another_grid_is_not_mixed_in(address, tmp_path, capsy
                  "-o", str(out)]) == 1
     assert (f"error: '{out}' holds a sweep over tokens, not over devices; write this sweep to "
             f"another file (-o) or delete it") in capsys.readouterr().err
+
+
+def test_the_summary_names_failed_points_as_typed_and_stops_at_a_screenful():
+    from hpdsl.commands.sweep import MAX_LISTED, summary
+    from hpdsl.sweep.run import Outcome
+
+    bad = [{"routing": "zipf 1.2", "tokens": str(i), "scheduler": "heft", "status": "error",
+            "error": "error: nope"} for i in range(MAX_LISTED + 5)]
+    text = summary(Outcome(bad, len(bad), 0, bad), ("routing", "tokens"), "r.csv")
+    assert f"{len(bad)} point(s) failed:\n  routing='zipf 1.2' tokens=0 heft: error: nope" in text
+    assert text.endswith("  ... 5 more in r.csv") and "... 5 more rows in r.csv" in text

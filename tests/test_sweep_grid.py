@@ -28,7 +28,7 @@ def test_points_are_the_product_in_order_times_the_schedulers():
     assert p.settings() == ["devices=1", "routing=zipf 1.2"] and p.target("t") == "t"
     q = Point((("target", "coarse"), ("devices", "2")), "serial")
     assert q.settings() == ["devices=2"] and q.target(None) == "coarse"
-    assert points((), ("serial",)) == (Point((), "serial"),)
+    assert points((), ("serial",)) == (Point((), "serial"),) and Point((), "z3").label == "z3"
 
 
 @pytest.mark.parametrize("items, fixed, target, message", [

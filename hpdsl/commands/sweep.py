@@ -88,6 +88,7 @@ def _sweep(args):
 
 def summary(outcome, keys, out: str) -> str:
     """What stdout shows: a short table of the grid's rows, then the failed points."""
+    from hpdsl.sweep.grid import Point
     from hpdsl.sweep.row import why_failed
 
     rows = outcome.rows
@@ -105,9 +106,11 @@ def summary(outcome, keys, out: str) -> str:
                  f"from an earlier run)")
     if outcome.failed:
         lines.append(f"{len(outcome.failed)} point(s) failed:")
-        for r in outcome.failed:
-            label = " ".join(f"{k}={r.get(k)}" for k in keys) + f" {r.get('scheduler')}"
-            lines.append(f"  {label.strip()}: {why_failed(r)}")
+        for r in outcome.failed[:MAX_LISTED]:
+            point = Point(tuple((k, str(r.get(k))) for k in keys), str(r.get("scheduler")))
+            lines.append(f"  {point.label}: {why_failed(r)}")
+        if len(outcome.failed) > MAX_LISTED:
+            lines.append(f"  ... {len(outcome.failed) - MAX_LISTED} more in {out}")
     return "\n".join(lines)
 
 

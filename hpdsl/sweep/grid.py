@@ -41,8 +41,8 @@ class Point(NamedTuple):
     @property
     def label(self) -> str:
         """The point for people: `devices=2 routing='zipf 1.2' heft`."""
-        return " ".join(f"{k}={v!r}" if " " in v else f"{k}={v}"
-                        for k, v in self.values) + f" {self.scheduler}"
+        return " ".join([f"{k}={v!r}" if " " in v else f"{k}={v}" for k, v in self.values]
+                        + [self.scheduler])
 
     def settings(self) -> list[str]:
         """The point's values as `--set` texts (`target` apart)."""
