@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hpdsl.sweep.results import read_results  # noqa: E402
+from hpdsl.sweep.results import read_results
 
 GRID = ["--grid", "devices=2,4", "--grid", "routing=balanced,zipf 1.2", "-s", "serial,heft"]
 

@@ -98,12 +98,13 @@ def render(axes: tuple[Axis, ...], schedulers: tuple[str, ...], rows: list[dict]
     """The report's HTML text: a chart per grid key and figure, then the table."""
     keys = tuple(a.key for a in axes)
     unit, scale = time_unit(max((r.get("makespan_ns") or 0 for r in rows), default=0))
-    parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
-             f"{html.escape(title)}</title>\n<style>{CSS}tr.bad td {{ color: #b00; }}\n"
-             f"</style></head><body>", f"<h1>{html.escape(title)}</h1>",
-             f"<p>{len(rows)} rows: {', '.join(f'{a.key} ({len(a.values)})' for a in axes)}"
-             f" x schedulers {html.escape(', '.join(schedulers))}; "
-             f"{sum(map(failed, rows))} failed.</p>"]
+    grid = ", ".join(f"{a.key} ({len(a.values)})" for a in axes) or "no grid keys"
+    parts = [(f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+              f"{html.escape(title)}</title>\n<style>{CSS}tr.bad td {{ color: #b00; }}\n"
+              f"</style></head><body>"),
+             f"<h1>{html.escape(title)}</h1>",
+             (f"<p>{len(rows)} rows: {html.escape(grid)} x schedulers "
+              f"{html.escape(', '.join(schedulers))}; {sum(map(failed, rows))} failed.</p>")]
     figures = [("makespan_ns", scale, f"emulated makespan ({unit})")]
     if SERIAL in schedulers and len(schedulers) > 1:
         figures.append(("speedup_vs_serial", 1.0, "speedup over serial"))

@@ -26,7 +26,6 @@ from hpdsl.sweep.grid import Point
 from hpdsl.sweep.memory import PeakMemory
 from hpdsl.sweep.row import ERROR, flatten
 
-
 # A worker process runs one point at a time, however many threads it has: points are
 # CPU-bound Python (threads would only share the interpreter), the z3 bindings share one
 # context per process, and the point's peak memory is then its own.
