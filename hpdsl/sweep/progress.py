@@ -1,81 +1,79 @@
-"""Progress of a sweep on stderr: a bar on a terminal, one line per point elsewhere.
+"""Progress of a sweep on stderr: a bar where `hpdsl.progress` draws bars, lines elsewhere.
 
-    sweep [##########..............]  5/12 done, 1 failed, 2 running, ETA 1m 10s | dashboard http://...
+On a terminal (the rule of `hpdsl.progress`), a tqdm bar of points done, with the
+failed and running ones and the cluster's dashboard beside it:
 
-The ETA is this run's time per finished point (points run side by side included) times
-the points left.
+    hpdsl: sweep:  42%|####      | 5/12 [00:20<00:28, 4.0s/point, 1 failed, 2 running, dashboard http://...]
+
+Its ETA is tqdm's: this run's time per finished point (points run side by side
+included) times the points left. Where bars are off, every finished point prints one
+line instead, so a log shows the sweep advance.
 """
 from __future__ import annotations
 
 import sys
-import time
 
+from hpdsl import progress
 from hpdsl.fmt import duration
 from hpdsl.sweep.row import failed, why_failed
 
-WIDTH = 24
-
 
 class Progress:
-    """Counts points as they finish and shows them (`stream`: a bar only on a terminal)."""
+    """Counts points as they finish and shows them (see the module docstring)."""
 
-    def __init__(self, total: int, done_before: int, failed_before: int, stream=None):
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.total, self.before = total, done_before
-        self.done, self.failed, self.running = done_before, failed_before, 0
-        self.t0 = time.monotonic()
+    def __init__(self, total: int, done_before: int, failed_before: int):
+        self.total, self.done, self.failed, self.running = total, done_before, failed_before, 0
         self.dashboard: str | None = None
-        self.drawn = False
+        self._bar = None
+
+    def start(self, dashboard: str | None = None) -> None:
+        """Points are running from now on (the ETA's clock starts here, not at the cluster's
+        start); `dashboard`: the cluster's dashboard address, if it has one."""
+        self.dashboard = dashboard
+        if progress.enabled() and self.total:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=self.total, initial=self.done, desc="hpdsl: sweep",
+                             unit="point", leave=False, delay=progress.DELAY_S,
+                             file=sys.stderr, dynamic_ncols=True)
+            self._postfix()
 
     def say(self, msg: str) -> None:
-        """A line of its own (above the bar, which is drawn again)."""
-        self._clear()
-        print(f"hpdsl: {msg}", file=self.stream, flush=True)
-        self._draw()
+        """A line of its own (above the bar, which stays below it)."""
+        if self._bar is not None:
+            self._bar.write(f"hpdsl: {msg}", file=sys.stderr)
+        else:
+            print(f"hpdsl: {msg}", file=sys.stderr, flush=True)
 
     def rows(self, rows: list[dict], labels: list[str]) -> None:
         for row, label in zip(rows, labels):
             self.done += 1
             self.failed += failed(row)
-            if not self.tty:
+            if self._bar is None:
                 print(f"hpdsl: sweep: {self.done}/{self.total} {label}: " + _outcome(row),
-                      file=self.stream, flush=True)
-        self._draw()
+                      file=sys.stderr, flush=True)
+        if self._bar is not None:
+            self._bar.update(len(rows))
+            self._postfix()
 
     def tick(self, running: int) -> None:
-        self.running = running
-        self._draw()
+        if running != self.running:
+            self.running = running
+            self._postfix()
 
-    def eta(self) -> str:
-        ran = self.done - self.before
-        if not ran:
-            return "?"
-        per = (time.monotonic() - self.t0) / ran
-        return duration(int(per * (self.total - self.done) * 1e9))
+    def status(self) -> str:
+        """The counts beside the bar: failed, running, the dashboard."""
+        text = f"{self.failed} failed, {self.running} running"
+        return text + (f", dashboard {self.dashboard}" if self.dashboard else "")
 
-    def line(self) -> str:
-        fill = int(WIDTH * self.done / self.total) if self.total else WIDTH
-        text = (f"sweep [{'#' * fill}{'.' * (WIDTH - fill)}] {self.done}/{self.total} done, "
-                f"{self.failed} failed, {self.running} running, ETA {self.eta()}")
-        return text + (f" | dashboard {self.dashboard}" if self.dashboard else "")
-
-    def _draw(self) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[K" + self.line())
-            self.stream.flush()
-            self.drawn = True
-
-    def _clear(self) -> None:
-        if self.tty and self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.drawn = False
+    def _postfix(self) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(self.status())
 
     def close(self) -> None:
-        if self.tty and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.drawn = False
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def _outcome(row: dict) -> str:

@@ -101,7 +101,7 @@ class _Book:
         self.written, self.dirty = time.monotonic(), False
 
 
-def run_sweep(sweep: Sweep, cluster: Cluster, stream=None) -> Outcome:
+def run_sweep(sweep: Sweep, cluster: Cluster) -> Outcome:
     """Run the points of `sweep` that have no row yet; see the module docstring."""
     grid = points(sweep.axes, sweep.schedulers)
     earlier = _earlier(sweep)
@@ -109,7 +109,7 @@ def run_sweep(sweep: Sweep, cluster: Cluster, stream=None) -> Outcome:
         p.id for p in grid if p.id in earlier and earlier[p.id].get("status") != CRASHED}
     todo = [p for p in grid if p.id not in keep]
     book = _Book(sweep, grid, earlier)   # a row redone stays until its new one replaces it
-    bar = Progress(len(grid), len(keep), sum(failed(earlier[i]) for i in keep), stream)
+    bar = Progress(len(grid), len(keep), sum(failed(earlier[i]) for i in keep))
     if keep:
         bar.say(f"sweep: {len(keep)} of {len(grid)} points are in {sweep.out} already "
                 f"(--force runs them again)")
@@ -125,11 +125,12 @@ def run_sweep(sweep: Sweep, cluster: Cluster, stream=None) -> Outcome:
 
     if todo:
         with connect(cluster) as (client, where):
-            bar.dashboard = dashboard(client)
+            board = dashboard(client)
             bar.say(f"sweep: {len(todo)} point(s) on {where}"
-                    + (f"; dashboard {bar.dashboard}" if bar.dashboard else
+                    + (f"; dashboard {board}" if board else
                        "; no dashboard (it needs bokeh where the scheduler runs)"
                        if cluster.address else ""))
+            bar.start(board)
             try:
                 run_points(client, sweep.job, todo, on_rows, on_tick, cluster.timeout)
             finally:

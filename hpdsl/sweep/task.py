@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from hpdsl import progress
 from hpdsl.compare import CompareOptions, compare
 from hpdsl.errors import UserError
 from hpdsl.generate import DEFAULT_MAX_TASKS, generate
@@ -68,7 +69,8 @@ def _compare(job: Job, point: Point) -> dict:
 
 def run_point(job: Job, point: Point) -> dict:
     """The row of `point`: its grid values, scheduler and measurements, or its error."""
-    with _ONE_AT_A_TIME:
+    # no bars from the stages: a local worker's stderr is the user's terminal
+    with _ONE_AT_A_TIME, progress.quiet():
         t0 = time.perf_counter()
         with PeakMemory() as peak:
             try:
