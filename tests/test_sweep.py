@@ -49,6 +49,8 @@ def test_a_2x2_grid_times_2_schedulers_gives_8_rows_equal_to_compare(address, tm
         assert int(r["makespan_ns"]) == w["makespan_ns"]
         assert int(r["lower_bound_ns"]) == w["lower_bound_ns"]
         assert float(r["utilization.MX"]) == w["utilization"]["MX"]
+        assert int(r["weights_hbm_bytes"]) == sum(t["weights_hbm_bytes"]
+                                                  for t in w["traffic"].values())
         assert float(r["speedup_vs_serial"]) == pytest.approx(
             want["serial"]["makespan_ns"] / w["makespan_ns"])
 
