@@ -13,7 +13,7 @@ from hpdsl import __version__
 from hpdsl.errors import UserError
 from hpdsl.progress import quiet
 
-COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare", "lsp")
+COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare", "sweep", "lsp")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,13 +91,19 @@ class Comparison:
     def speedup(self, r: Run) -> float | None:
         """serial's emulated makespan over this run's; None without a valid serial run."""
         base = self.run("serial")
-        if base is None or not base.ok or not r.ok or not r.makespan or not base.makespan:
+        if base is None or not base.ok or not r.ok:
             return None
-        return base.makespan / r.makespan
+        return speedup(base.makespan, r.makespan)
 
     def to_dict(self) -> dict:
         """The `--json` object (DESIGN §7): graph facts plus one result per scheduler."""
         return comparison_record(self)
+
+
+def speedup(base_ns: int | None, ns: int | None) -> float | None:
+    """The baseline's makespan over a run's: how many times faster the run is (None
+    without both makespans)."""
+    return base_ns / ns if base_ns and ns else None
 
 
 def scheduler_names(names) -> tuple[str, ...]:

@@ -199,6 +199,16 @@ def render(c, folder: Path, spec_path: str = "", traces: bool = True) -> str:
 def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
                  progress: Callable[[str], None] | None = None) -> Path:
     """Write the report folder `out_dir` atomically (see the module docstring); return it."""
+    def fill(tmp: Path) -> None:
+        (tmp / "report.html").write_text(render(c, tmp, spec_path, traces), encoding="utf-8")
+
+    return write_folder(out_dir, fill, progress)
+
+
+def write_folder(out_dir: str, fill: Callable[[Path], None],
+                 progress: Callable[[str], None] | None = None) -> Path:
+    """Make the report folder `out_dir` with `fill(folder)`, which writes report.html and
+    whatever goes beside it, and put it in place atomically (see the module docstring)."""
     dest = Path(out_dir)
     if dest.exists() and not dest.is_dir():
         raise UserError(f"cannot write the report to '{out_dir}': it is a file, not a folder")
@@ -216,8 +226,7 @@ def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
     except OSError as e:
         raise UserError(f"cannot write the report to '{out_dir}': {e.strerror}") from None
     try:
-        text = render(c, tmp, spec_path, traces)
-        (tmp / "report.html").write_text(text, encoding="utf-8")
+        fill(tmp)
         os.chmod(tmp, 0o755)   # mkdtemp makes it private; a report is for reading
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=parent))

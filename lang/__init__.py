@@ -16,7 +16,7 @@ from hpdsl.spec import Graph, Spec, Tiling
 from hpdsl.targets import resolve_target, with_settings
 
 from .analyse import Analysis, analyse, analyse_source
-from .check import check_tiling, check_workload
+from .check import check_hardware, check_tiling, check_workload
 from .load import decode, _read_bytes
 
 __all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_workload",
@@ -54,8 +54,9 @@ def _spec(a: Analysis) -> Spec:
 
 
 def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()) -> Tiling | Graph:
-    """The tiling or graph `name` of `spec` with `settings` applied to its workload, which is
-    checked again: an override gets the messages the same value in the file would.
+    """The tiling or graph `name` of `spec` with `settings` applied to its workload and
+    hardware, which are checked again: an override gets the messages the same value in
+    the file would.
 
     >>> from hpdsl.settings import parse_settings
     >>> spec = load("examples/toy.hpm")
@@ -66,8 +67,12 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
     hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts
     """
     item = with_settings(resolve_target(spec, name), settings)
+    diags = []
+    if settings.hardware:
+        diags += check_hardware(item.workload.hardware if isinstance(item, Tiling)
+                                else item.hardware)
     if isinstance(item, Tiling):
-        diags = check_workload(item.workload)
-        if diags:
-            raise UserError(diags)
+        diags += check_workload(item.workload)
+    if diags:
+        raise UserError(diags)
     return item

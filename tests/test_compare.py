@@ -138,6 +138,16 @@ def test_set_overrides_reach_the_graph(capsys):
     assert d["devices"] == 4 and d["workers"] == 16
 
 
+def test_hardware_figures_reach_the_emulator(capsys):
+    base, _ = _json(capsys, ["compare", TOY, "-s", "serial", "--json"])
+    slow, _ = _json(capsys, ["compare", TOY, "-s", "serial", "--set", "hw.link.bandwidth=1GB/s",
+                             "--set", "hw.MX.count=1", "--json"])
+    assert slow["workers"] == base["workers"] - 2
+    assert slow["results"][0]["makespan_ns"] > base["results"][0]["makespan_ns"]
+    assert main(["compare", TOY, "--set", "hw.link.bandwidth=1"]) == 1
+    assert "link bandwidth needs a bandwidth unit" in capsys.readouterr().err
+
+
 def test_comparison_value(toy):
     assert [r.scheduler for r in toy.runs] == ["serial", "heft", "cp"]
     assert toy.run("nope") is None

@@ -6,9 +6,9 @@ import sys
 import textwrap
 import time
 
-from hpdsl.commands.common import (add_target_args, bundled_example, check_output_path,
-                                   check_solver_args, load_graph, progress)
 from hpdsl.blocks import compulsory as compulsory_bytes
+from hpdsl.commands.common import (add_solver_args, add_target_args, bundled_example,
+                                   check_output_path, check_solver_args, load_graph, progress)
 from hpdsl.fmt import fixed, percent, time_unit
 from hpdsl.traffic import table as traffic_table
 
@@ -28,11 +28,7 @@ def add_parser(sub) -> None:
     p.add_argument("--schedulers", "-s", metavar="A,B,...",
                    help="comma-separated scheduler names (default: serial,heft-l2,heft, plus fifo,"
                         "dispatch,cp up to 20000 tasks and z3 up to --z3-default-tasks tasks)")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
-                   help="seconds the z3 scheduler may search (default: 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
-    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
-                   help="largest graph z3 accepts when asked for (default: 400)")
+    add_solver_args(p)
     p.add_argument("--z3-default-tasks", type=int, default=200, metavar="N",
                    help="largest graph z3 runs on without being asked for (default: 200)")
     p.add_argument("--json", action="store_true",
