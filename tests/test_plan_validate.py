@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from hpdsl.errors import UserError
 from hpdsl.plan import Plan, load_plan, load_plan_npz, lower, plan_to_json, plan_to_npz
@@ -55,6 +56,36 @@ def test_json_and_npz_give_the_same_message(plan, message):
         got.append(str(e.value))
     assert got[0] == got[1]
     assert got[0].startswith("p: error: " + message)
+
+
+EDITS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["code", "arg", "count"]), st.integers(0, 5), st.integers(-2, 4)),
+    st.tuples(st.sampled_from(["event_device", "event_flag", "event_base"]), st.just(0),
+              st.sampled_from([-1, 0, 1, 2, 15, 16]))), max_size=3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(edits=EDITS)
+def test_any_edit_loads_alike_from_json_and_npz(edits):
+    """Whatever a few edits make of the fan-in plan (within what JSON can write: waits and
+    signals name a declared event), both formats load the same plan or fail alike."""
+    arrays = {k: getattr(_broken(), k).tolist() for k in
+              ("code", "arg", "count", "event_device", "event_flag", "event_base")}
+    for field, i, v in edits:
+        arrays[field][i] = min(max(v, 0), 3) if field == "code" else v
+    arrays["arg"] = [0 if c in (1, 2) else a for c, a in zip(arrays["code"], arrays["arg"])]
+    plan = _broken(**arrays)
+    hw, g, m, s = one_queue_fanin()
+    out = []
+    for load, data in ((load_plan, plan_to_json(plan)), (load_plan_npz, plan_to_npz(plan))):
+        try:
+            q = load(data, g, m, "p")
+            out.append([getattr(q, a).tolist() for a in ("ptr", "code", "arg", "count",
+                                                         "event_device", "event_flag",
+                                                         "event_base")])
+        except UserError as e:
+            out.append(str(e))
+    assert out[0] == out[1]
 
 
 def test_a_task_on_another_device_cannot_run():

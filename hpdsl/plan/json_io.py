@@ -177,4 +177,7 @@ class _Reader:
         if not isinstance(e, str) or e not in self.ev_index:
             fail(self.where, f"{at}: unknown event {json.dumps(e)}; declare it in \"events\""
                  + (did_you_mean(str(e), self.ev_index) if len(self.ev_index) <= 20 else ""))
-        self._row(SIGNAL if op == "signal" else WAIT, self.ev_index[e], ins.get("count", 1))
+        if op == "signal":   # a signal's count is its position, numbered by `validate`
+            self._row(SIGNAL, self.ev_index[e], 0)
+        else:
+            self._row(WAIT, self.ev_index[e], ins.get("count", 1))

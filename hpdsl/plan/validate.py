@@ -117,7 +117,8 @@ def validate(d: Decoded, graph: TaskGraph, machine: Machine, where: Loc) -> Plan
         t = int(never[0])
         more = f" (and {len(never) - 1} more)" if len(never) > 1 else ""
         fail(where, f"task {t} ({graph.label(t)}) is never executed{more}")
-    arg, cnt = arg.astype(np.int32), cnt.astype(np.int32)
+    # only a wait's count is the file's; a signal's is its position, the rest have none
+    arg, cnt = arg.astype(np.int32), np.where(code == WAIT, cnt, 0).astype(np.int32)
     number_signals(code, arg, cnt, len(d.event_names))
     return Plan(queues=tuple(w.name for w in machine.workers), ptr=ptr, code=code, arg=arg,
                 count=cnt, event_names=tuple(d.event_names), event_device=d.event_device,
