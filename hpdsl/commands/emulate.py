@@ -16,7 +16,9 @@ def add_parser(sub) -> None:
                                    "the plan is invalid (a missing sync, a deadlock, too many "
                                    "flags, ...).")
     add_target_args(p)
-    p.add_argument("plan", metavar="PLAN", help="the plan JSON file")
+    p.add_argument("plan", metavar="PLAN",
+                   help="the plan file, JSON or npz (told by its content), as 'hpdsl schedule "
+                        "-o' writes it")
     p.add_argument("--trace", metavar="FILE",
                    help="write a Chrome trace-event JSON file (open it in Perfetto)")
     p.add_argument("--no-contention", action="store_true",
@@ -55,42 +57,19 @@ def summary(graph, d: dict) -> str:
     return "\n".join(lines)
 
 
-def read_plan_text(path: str, n_tasks: int) -> str:
-    """The plan file as text: bounded (a lowered plan takes well under 4 KiB a task), UTF-8."""
-    from hpdsl.errors import Loc, UserError
-
-    limit = min(2**31, 2**26 + 4096 * n_tasks)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise UserError(f"cannot read plan '{path}': {e.strerror}") from None
-    if len(data) > limit:
-        raise UserError(f"plan '{path}' is larger than {limit} bytes, more than any plan for "
-                        f"this graph of {n_tasks} tasks takes", loc=Loc(path))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise UserError(f"plan '{path}' is not UTF-8 text (byte 0x{data[e.start]:02x} cannot be "
-                        f"decoded)", loc=Loc(path, line, col)) from None
-
-
 def run(args) -> int:
     from hpdsl.commands.common import (check_output_path, load_graph, print_result, progress,
                                        write_atomic)
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.machine import Machine
-    from hpdsl.plan import check_plan, load_plan
+    from hpdsl.plan import check_plan, read_plan
     from hpdsl.records import emulate_record
 
     if args.trace:
         check_output_path(args.trace)
     _, graph = load_graph(args)
-    text = read_plan_text(args.plan, graph.n_tasks)
     machine = Machine.of(graph.hardware, graph.devices)
-    plan = load_plan(text, graph, machine, args.plan)
+    plan = read_plan(args.plan, graph, machine)
     static = check_plan(plan, graph, machine)
     if graph.n_tasks > 100_000:
         progress(f"emulating {graph.n_tasks} tasks, {plan.n_instructions} instructions")
