@@ -21,9 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hpdsl.records import without_wall_clock
+
 ROOT = Path(__file__).resolve().parents[1]
 HPDSL = [sys.executable, "-m", "hpdsl.cli"]
-CLOCK = ("solve_seconds", "emulate_seconds", "generate_seconds")
 SMALL = ("serial", "heft", "fifo", "dispatch", "cp", "random", "portfolio")
 BIG = ("serial", "heft", "fifo")
 
@@ -45,17 +46,10 @@ CASES = [
 ]
 
 
-def _strip(doc):
-    if isinstance(doc, dict):
-        return {k: _strip(v) for k, v in doc.items() if k not in CLOCK}
-    if isinstance(doc, list):
-        return [_strip(v) for v in doc]
-    return doc
-
 
 def _digest(text: str, strip: bool) -> str:
     if strip:
-        text = json.dumps(_strip(json.loads(text)), sort_keys=True)
+        text = json.dumps(without_wall_clock(json.loads(text)), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -115,3 +115,16 @@ def comparison_record(c) -> dict:
             "results": [run_record(c, r) for r in c.runs],
             "skipped": [{"scheduler": s, "reason": why} for s, why in c.skipped],
             "why": list(c.summary)}
+
+
+WALL_CLOCK = ("solve_seconds", "emulate_seconds", "generate_seconds")
+
+
+def without_wall_clock(doc):
+    """`doc` (decoded JSON) without the fields that depend on the machine's speed, so the
+    records of two runs of the same input compare equal."""
+    if isinstance(doc, dict):
+        return {k: without_wall_clock(v) for k, v in doc.items() if k not in WALL_CLOCK}
+    if isinstance(doc, list):
+        return [without_wall_clock(v) for v in doc]
+    return doc

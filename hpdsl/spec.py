@@ -16,6 +16,16 @@ ANY = "*"  # the capability of a queue declared by a body-less `core`: it does a
 DEFAULT_K_SLICE = 64
 
 
+class _Located:
+    """Items with `locs`, where each of their one-line statements was written."""
+
+    __slots__ = ()
+
+    def loc_of(self, statement: str) -> Loc | None:
+        """Where `statement` was written, or the item's own location."""
+        return dict(self.locs).get(statement, self.loc)
+
+
 @dataclass(frozen=True, slots=True)
 class Queue:
     name: str
@@ -35,7 +45,7 @@ class Buffer:
 
 
 @dataclass(frozen=True, slots=True)
-class CoreType:
+class CoreType(_Located):
     name: str
     count: int
     queues: tuple[Queue, ...]
@@ -45,10 +55,6 @@ class CoreType:
     # type holds in its buffer beside the output block (`k_slice N` in the core's body)
     k_slice: int = DEFAULT_K_SLICE
     locs: tuple[tuple[str, Loc], ...] = ()     # where its one-line statements were written
-
-    def loc_of(self, statement: str) -> Loc | None:
-        """Where `statement` was written, or the core type's own location."""
-        return dict(self.locs).get(statement, self.loc)
 
     def can(self, capability: str) -> bool:
         """True if some queue of this core type does `capability` (or the task names this type)."""
@@ -80,7 +86,7 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
-class Hardware:
+class Hardware(_Located):
     name: str
     cores: tuple[CoreType, ...]
     clock: float | None = None     # Hz
@@ -93,10 +99,6 @@ class Hardware:
     loc: Loc | None = None
     # where the one-line statements were written (clock, sync, launch)
     locs: tuple[tuple[str, Loc], ...] = ()
-
-    def loc_of(self, statement: str) -> Loc | None:
-        """Where `statement` was written, or the hardware's own location."""
-        return dict(self.locs).get(statement, self.loc)
 
     def core(self, name: str) -> CoreType:
         for c in self.cores:
@@ -126,7 +128,7 @@ class Op:
 
 
 @dataclass(frozen=True, slots=True)
-class Workload:
+class Workload(_Located):
     name: str
     hardware: Hardware
     devices: int
@@ -143,10 +145,6 @@ class Workload:
     # where each setting was written (devices, tokens, hidden, experts, topk, expert_ffn,
     # dtype), so a check can point at the line rather than the whole workload
     locs: tuple[tuple[str, Loc], ...] = ()
-
-    def loc_of(self, setting: str) -> Loc | None:
-        """Where `setting` was written, or the workload's own location."""
-        return dict(self.locs).get(setting, self.loc)
 
     def op(self, name: str) -> Op:
         for o in self.ops:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from hpdsl.cli import main
+from hpdsl.records import without_wall_clock
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CLOCK = ("solve_seconds", "emulate_seconds", "generate_seconds")
 LISTS = ("serial", "heft", "fifo")
 ALL = LISTS + ("dispatch", "cp", "random", "portfolio", "z3")
 
@@ -38,13 +38,6 @@ CASES = {
 }
 
 
-def _strip(doc):
-    if isinstance(doc, dict):
-        return {k: _strip(v) for k, v in doc.items() if k not in CLOCK}
-    if isinstance(doc, list):
-        return [_strip(v) for v in doc]
-    return doc
-
 
 def _cli(capsys, args) -> str:
     code = main(args)
@@ -54,7 +47,7 @@ def _cli(capsys, args) -> str:
 
 
 def _json(text: str) -> str:
-    return json.dumps(_strip(json.loads(text)), indent=1, sort_keys=True) + "\n"
+    return json.dumps(without_wall_clock(json.loads(text)), indent=1, sort_keys=True) + "\n"
 
 
 def _outputs(name, capsys, tmp_path):
