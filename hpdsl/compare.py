@@ -39,6 +39,7 @@ class CompareOptions:
     schedulers: tuple[str, ...] | None = None
     time_limit: float = 10.0        # seconds z3 may search
     seed: int = 0
+    seeds: int = 1                  # random: the best of this many seeds from `seed`
     max_z3_tasks: int = 400         # z3 refuses larger graphs (solvers.Options)
     z3_default_tasks: int = 200     # z3 joins the default list up to this many tasks
     emulate: bool = True
@@ -151,7 +152,7 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
     from hpdsl.solvers import run as solve
     from hpdsl.traffic import reread_lines
 
-    sopt = Options(time_limit=options.time_limit, seed=options.seed,
+    sopt = Options(time_limit=options.time_limit, seed=options.seed, seeds=options.seeds,
                    max_z3_tasks=options.max_z3_tasks,
                    progress=options.progress or False)
     try:

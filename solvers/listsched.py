@@ -13,7 +13,8 @@ million-task graph within seconds to tens of seconds:
   bottom level;
 - `fifo`: the task whose data arrives first goes first (ties: lower task id), placed at
   the earliest start — a dynamic, non-delay list schedule;
-- `random`: random priorities (seeded), non-delay;
+- `random`: random priorities (seeded), non-delay; with `Options.seeds` > 1 the best of
+  that many consecutive seeds (the first of equals);
 - `portfolio`: runs the others (random with several seeds while time allows) and keeps
   the shortest.
 
@@ -165,7 +166,20 @@ def fifo(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
 
 
 def random_priority(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
-    return _random(Context.of(graph, machine), options.seed)
+    ctx = Context.of(graph, machine)
+    if options.seeds <= 1:
+        return _random(ctx, options.seed)
+    last = options.seed + options.seeds - 1
+    best, kept = None, options.seed
+    with progress.counter(options.seeds, "random seeds") as bar:
+        for seed in range(options.seed, last + 1):
+            s = _random(ctx, seed)
+            if best is None or s.makespan < best.makespan:
+                best, kept = s, seed
+            bar.advance()
+    return Schedule("random", "heuristic", best.worker, best.start, best.end,
+                    notes=(f"best of seeds {options.seed}..{last}: seed {kept}, makespan "
+                           f"{best.makespan} ns",))
 
 
 def _random(ctx: Context, seed: int) -> Schedule:

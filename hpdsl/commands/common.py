@@ -39,6 +39,8 @@ def check_solver_args(args) -> None:
         raise UserError(f"--time-limit must be a finite number of seconds >= 0, got {args.time_limit:g}")
     if args.seed < 0:
         raise UserError(f"--seed must be a whole number >= 0, got {args.seed}")
+    if getattr(args, "seeds", 1) < 1:
+        raise UserError(f"--seeds must be a whole number >= 1, got {args.seeds}")
     for opt in ("max_z3_tasks", "z3_default_tasks"):
         v = getattr(args, opt, 0)
         if v < 0:

@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
                    help="seconds the z3 scheduler may search (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
+                        "(the first of equals; default: 1)")
     p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
                    help="largest graph z3 accepts when asked for (default: 400)")
     p.add_argument("--z3-default-tasks", type=int, default=200, metavar="N",
@@ -122,6 +125,7 @@ def run(args) -> int:
         check_output_path(args.report, folder=True)   # before solving, not after
     names = None if args.schedulers is None else tuple(args.schedulers.split(","))
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
+                             seeds=args.seeds,
                              max_z3_tasks=args.max_z3_tasks,
                              z3_default_tasks=args.z3_default_tasks, progress=progress)
     if names is not None:

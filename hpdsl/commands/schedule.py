@@ -17,6 +17,9 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
                    help="seconds the z3 scheduler may search (default: 60)")
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
+                        "(the first of equals; default: 1)")
     p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
                    help="largest graph z3 accepts (default: 400)")
     p.add_argument("-o", "--output", metavar="PLAN", help="write the lowered plan (JSON) here")
@@ -51,7 +54,7 @@ def run(args) -> int:
     lookup(args.scheduler)   # an unknown name fails before the graph is generated
     _, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
-    options = Options(time_limit=args.time_limit, seed=args.seed,
+    options = Options(time_limit=args.time_limit, seed=args.seed, seeds=args.seeds,
                       max_z3_tasks=args.max_z3_tasks, progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:
