@@ -93,8 +93,8 @@ def test_the_slow_case_says_so_before_it_starts():
         run("heft-ins", g, m, Options(progress=said.append))
     finally:
         heft_ins.SLOW_TASKS = old
-    assert said == ["heft-ins: 4 tasks; it scans every eligible worker and its idle gaps for "
-                    "each task, which takes minutes here (heft takes seconds)"]
+    assert said == [("heft-ins: 4 tasks; it scans every eligible worker and its idle gaps "
+                     "for each task, which takes minutes here (heft takes seconds)")]
 
 
 @settings(max_examples=40, deadline=None)
