@@ -1,7 +1,7 @@
 """The interactive Gantt chart: one self-contained HTML file, a canvas and a page of JavaScript.
 
 The same rows and colours as the PNG (`hpdsl.gantt_rows`, `hpdsl.gantt.op_colors`); the
-page adds hover (task, op, tile, worker, start, end, duration), zoom (mouse wheel), pan
+page adds hover (task, op, tile label, worker, start, end, duration), zoom (mouse wheel), pan
 (drag) and reset (double click). It needs no network and no library: the tasks are
 embedded as JSON arrays and drawn on a canvas, so a device with ten thousand tiles stays
 smooth, where an SVG element or a plotting library's object per task would not (plotly,
@@ -86,8 +86,8 @@ c.onmousemove = ev => {{
   if (drag) {{ const d = Tm(drag) - Tm(ev.offsetX); t0 += d; t1 += d; drag = ev.offsetX; draw(); return; }}
   const i = hit(ev);
   if (i < 0) {{ tip.style.display = "none"; return; }}
-  tip.textContent = `${{D.l[i]}}\\ntask ${{D.k[i]}}, op ${{D.ops[D.o[i]]}}\\n` +
-    (D.tile.length ? `tile ${{D.tile[i]}}\\n` : "") + `worker ${{D.rows[D.r[i]]}}\\nstart ${{fmt(D.s[i])}}, end ${{fmt(D.e[i])}}\\nduration ${{fmt(D.e[i] - D.s[i])}}`;
+  tip.textContent = (D.names ? `${{D.l[i]}}\\n` : "") + `task ${{D.k[i]}}, op ${{D.ops[D.o[i]]}}\\n` +
+    (D.names ? "" : `tile ${{D.l[i]}}\\n`) + `worker ${{D.rows[D.r[i]]}}\\nstart ${{fmt(D.s[i])}}, end ${{fmt(D.e[i])}}\\nduration ${{fmt(D.e[i] - D.s[i])}}`;
   tip.style.left = (ev.clientX + 14) + "px"; tip.style.top = (ev.clientY + 10) + "px"; tip.style.display = "block";
 }};
 c.onwheel = ev => {{ ev.preventDefault(); const t = Tm(ev.offsetX), f = ev.deltaY > 0 ? 1.25 : 0.8;
@@ -126,8 +126,7 @@ def gantt_html(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.nd
             "ops": list(graph.ops), "colors": [to_hex(c) for c in op_colors(graph)],
             "span": span, "unit": unit, "scale": scale, "names": explicit,
             "r": row.tolist(), "s": start[t].tolist(), "e": np.maximum(end[t], start[t]).tolist(),
-            "o": graph.op[t].tolist(), "k": tl, "l": labels,
-            "tile": [] if explicit else [_tile(graph, k) for k in tl]}   # explicit: no tiles
+            "o": graph.op[t].tolist(), "k": tl, "l": labels}   # explicit graphs: task names
     caption = (f"{len(t):,} of {graph.n_tasks:,} tasks drawn{cut}"
                + (f"; {shown.note}" if shown.note else ""))
     # '</' would end the script element early; JSON allows the escaped form
@@ -135,16 +134,3 @@ def gantt_html(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.nd
     page = PAGE.format(title=html.escape(title), caption=html.escape(caption), data=text)
     return page, caption
 
-
-def _tile(graph: TaskGraph, t: int) -> str:
-    """The region a workload tile covers, as people read it: 'expert 3, rows 0-127, cols 0-511'."""
-    parts = [f"device {graph.device[t]}"]
-    if graph.expert[t] >= 0:
-        parts.append(f"expert {graph.expert[t]}")
-    if graph.row0[t] >= 0:
-        parts.append(f"rows {graph.row0[t]}-{graph.row0[t] + graph.rows[t] - 1}")
-    if graph.col0[t] >= 0:
-        parts.append(f"cols {graph.col0[t]}-{graph.col0[t] + graph.cols[t] - 1}")
-    if graph.dst[t] >= 0:
-        parts.append(f"to device {graph.dst[t]}")
-    return ", ".join(parts)

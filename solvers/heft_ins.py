@@ -1,8 +1,9 @@
 """`heft-ins`: textbook HEFT (Topcuoglu, Hariri and Wu 2002) — insertion into idle gaps.
 
 Tasks go in decreasing upward rank (`listsched.upward_rank`: mean time over the eligible
-core types plus the longest time-and-latency path below); ties go to the rank-aware send
-order, then the lower task id. Each task is placed on the worker where it *finishes*
+core types plus the longest time-and-latency path below), taken by heft's rule (the
+same `listsched.list_schedule`: ties by data arrival, then the rank-aware send order,
+then task id; the paper leaves ties open). Each task is placed on the worker where it *finishes*
 earliest, over every eligible worker of its device, and may start in any idle gap of that
 worker that is long enough (the insertion policy), not only after the worker's last task.
 That is the difference from `heft`, whose placer appends to a worker's stream and looks
@@ -19,31 +20,33 @@ on thousands of tasks; a 0.8M-task layer takes many minutes (it says so up front
 """
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
-from hpdsl import progress
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.context import Context
 from hpdsl.solvers.links import Timeline, fit_all
-from hpdsl.solvers.listsched import upward_rank
+from hpdsl.solvers.listsched import list_schedule, upward_rank
 from hpdsl.solvers.options import Options
 
 SLOW_TASKS = 50_000   # above this, say that the scan of every worker takes a while
 
 
-class _Run:
-    """Placement state of one heft-ins run: per worker its busy intervals, per device its
-    link timelines, per task where and when it runs."""
+class InsertionPlacer:
+    """Placement with insertion, behind `placer.Placer`'s interface (`place`, `arrival`,
+    `succ`, `succ_ptr`, `arrays`), so `listsched.list_schedule` drives it in heft's order:
+    per worker its busy intervals, per device its link timelines, per task where and when
+    it runs and when its data arrives (for the ready queue's tie-break)."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, queues: dict[int, int] | None = None):
+        # `queues` (Placer's limit on the workers a kind may use) is not used: textbook
+        # HEFT looks at every worker
         g, n = ctx.graph, ctx.n
         self.ctx = ctx
         self.pred_ptr, self.pred = g.pred_ptr.tolist(), g.pred.tolist()
-        self.plat = ctx.pred_latency.tolist()
+        self.succ_ptr, self.succ = g.succ_ptr.tolist(), g.succ.tolist()
+        self.plat, self.slat = ctx.pred_latency.tolist(), ctx.succ_latency.tolist()
         self.kind, self.dev, self.dst = g.kind.tolist(), g.device.tolist(), g.dst.tolist()
         self.xfer = ctx.link_ns.tolist()
         self.times = [ctx.times[:, c].tolist() for c in range(ctx.times.shape[1])]
@@ -52,12 +55,12 @@ class _Run:
         self.link_out = [Timeline() for _ in range(devices)]
         self.link_in = [Timeline() for _ in range(devices)]
         self.worker, self.start, self.end = [-1] * n, [0] * n, [0] * n
+        self.arrival = [0] * n          # latest (pred end + cross-worker latency) so far
         self.pools = {}
 
-    def ready(self, t: int) -> tuple[int, dict[int, int]]:
+    def ready(self, t: int, release: int) -> tuple[int, dict[int, int]]:
         """Data-ready time of t on a worker holding none of its predecessors, and the
         (earlier or equal) times on the workers that hold some: O(predecessors)."""
-        release = self.ctx.release
         far, near = {}, {}      # per pred worker: latest end + latency, latest end
         for i in range(self.pred_ptr[t], self.pred_ptr[t + 1]):
             u = self.pred[i]
@@ -73,12 +76,14 @@ class _Run:
             out[w] = max(e, other)
         return top[0][1], out
 
-    def place(self, t: int) -> None:
+    def place(self, t: int, not_before: int, earliest_start: bool = False) -> int:
+        """Put t (all its predecessors placed) where it finishes first; return its end.
+        (Always earliest finish: `earliest_start` is the Placer's option for fifo.)"""
         key = (self.kind[t], self.dev[t])
         pools = self.pools.get(key)
         if pools is None:
             pools = self.pools[key] = self.ctx.pools_of(*key)
-        far, near = self.ready(t)
+        far, near = self.ready(t, not_before)
         links = ((self.link_out[self.dev[t]], self.link_in[self.dst[t]]) if self.xfer[t]
                  else ())
         best = None
@@ -100,36 +105,22 @@ class _Run:
         self.busy[w].add(st, fin - st)
         for tl in links:
             tl.add(st, self.xfer[t])
+        for i in range(self.succ_ptr[t], self.succ_ptr[t + 1]):
+            v = self.succ[i]
+            self.arrival[v] = max(self.arrival[v], fin + self.slat[i])
+        return fin
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.array(self.worker, np.int32), np.array(self.start, np.int64),
+                np.array(self.end, np.int64))
 
 
 def heft_ins(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     ctx = Context.of(graph, machine)
-    n = ctx.n
-    if n > SLOW_TASKS:
-        options.report(f"heft-ins: {n:,} tasks; it scans every eligible worker and its idle "
+    if ctx.n > SLOW_TASKS:
+        options.report(f"heft-ins: {ctx.n:,} tasks; it scans every eligible worker and its idle "
                        f"gaps for each task, which takes minutes here (heft takes seconds)")
-    rank = (-upward_rank(ctx)).tolist()
-    ratr = ctx.ratr.tolist()
-    r = _Run(ctx)
-    indeg = np.diff(graph.pred_ptr).tolist()
-    succ_ptr, succ = graph.succ_ptr.tolist(), graph.succ.tolist()
-    # rank order, taken among ready tasks: the same order wherever ranks fall along edges,
-    # and still a valid one where zero-time tasks tie with their successors
-    ready = [(rank[t], ratr[t], t) for t in range(n) if indeg[t] == 0]
-    heapq.heapify(ready)
-    done = 0
-    with progress.counter(n, "schedule heft-ins") as bar:
-        while ready:
-            t = heapq.heappop(ready)[-1]
-            r.place(t)
-            done += 1
-            bar.advance()
-            for i in range(succ_ptr[t], succ_ptr[t + 1]):
-                v = succ[i]
-                indeg[v] -= 1
-                if indeg[v] == 0:
-                    heapq.heappush(ready, (rank[v], ratr[v], v))
-    if done != n:
-        raise ValueError("task graph has a cycle")
-    return Schedule("heft-ins", "heuristic", np.array(r.worker, np.int32),
-                    np.array(r.start, np.int64), np.array(r.end, np.int64))
+    # heft's rule for the order (ties by data arrival, then the send order), so that the
+    # two differ in placement only; arrival depends on placement, so orders may still part
+    return list_schedule(ctx, -upward_rank(ctx), "heft-ins", tie=ctx.ratr,
+                         placer=InsertionPlacer)

@@ -46,7 +46,7 @@ from hpdsl.solvers.placer import Placer
 
 def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
                   earliest_start: bool = False, tie: np.ndarray | None = None,
-                  queues: dict[int, int] | None = None) -> Schedule:
+                  queues: dict[int, int] | None = None, placer=Placer) -> Schedule:
     """Schedule with a static priority `key` (smaller first; None: by data arrival).
 
     Ready tasks are taken in key order, whether or not they could start now (classic
@@ -54,11 +54,12 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     With `tie`, equal keys go by data arrival (known once all predecessors are placed),
     then by `tie`, then by task id: among equals, the task whose data lands first goes
     first, so a worker is not made to wait for a late tile while an early one is ready.
-    `queues` limits the workers a task kind may use (`Placer`).
+    `queues` limits the workers a task kind may use (`Placer`); `placer` is the placement
+    policy (`Placer`'s interface; `heft_ins.InsertionPlacer` fills idle gaps).
     """
     g = ctx.graph
     n = ctx.n
-    p = Placer(ctx, queues=queues)
+    p = placer(ctx, queues=queues)
     release = ctx.release
     indeg = np.diff(g.pred_ptr).tolist()
     # a key may be a row of several columns per task, compared in order

@@ -44,10 +44,7 @@ def test_workload_tiles_carry_op_tile_worker_and_times():
     assert d["l"][k] == c.graph.label(t) and d["ops"][d["o"][k]] == "up"
     assert (d["s"][k], d["e"][k]) == (int(res.start[t]), int(res.end[t]))
     assert d["rows"][d["r"][k]] == c.machine.workers[int(r.schedule.worker[t])].name
-    g = c.graph
-    assert d["tile"][k] == (f"device {g.device[t]}, expert {g.expert[t]}, rows {g.row0[t]}-"
-                            f"{g.row0[t] + g.rows[t] - 1}, cols {g.col0[t]}-"
-                            f"{g.col0[t] + g.cols[t] - 1}")
+    assert d["names"] is False   # a workload task's label is its tile: up[d0 e1 r0+4 c0+8]
 
 
 def test_explicit_tasks_are_named_and_have_no_tile():
@@ -55,7 +52,7 @@ def test_explicit_tasks_are_named_and_have_no_tile():
     page, _ = gantt_html(c.graph, c.machine, r.result.start, r.result.end, r.schedule.worker, "d")
     d = data(page)
     assert sorted(d["l"]) == ["left", "load", "merge", "right", "side"]
-    assert d["names"] is True and d["tile"] == []
+    assert d["names"] is True
 
 
 def test_rows_and_the_task_limit(monkeypatch):
@@ -81,7 +78,8 @@ for (let i = 0; i < D.s.length; i++) {
   if (D.e[i] === D.s[i]) continue;
   const x = X((D.s[i] + D.e[i]) / 2), y = T + D.r[i] * H + H / 2;
   c.onmousemove({clientX: x, clientY: y, offsetX: x});
-  if (tip.style.display === "block" && tip.textContent.startsWith(D.l[i] + "\\n")) ok++;
+  if (tip.style.display === "block" && tip.textContent.includes(`task ${D.k[i]},`)
+      && tip.textContent.includes(D.l[i] + "\\n")) ok++;
 }
 c.onwheel({preventDefault() {}, offsetX: 600, deltaY: -1}); c.ondblclick();
 console.log(JSON.stringify({ok, bars: D.s.filter((s, i) => D.e[i] > s).length, tip: tip.textContent}));
@@ -106,4 +104,4 @@ def test_the_script_runs_and_hovering_a_bar_names_its_task(tmp_path):
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert got["ok"] == got["bars"] == 48
-    assert "\ntask " in got["tip"] and "\ntile device " in got["tip"] and "\nstart " in got["tip"]
+    assert got["tip"].startswith("task ") and "\ntile " in got["tip"] and "\nstart " in got["tip"]

@@ -260,3 +260,27 @@ def test_heft_l2_keeps_two_experts_in_flight_and_heft_eight():
     for name, n in (("heft-l2", 2), ("heft", 8)):
         r = emulate(g, m, lower(g, m, run(name, g, m)))
         assert in_flight(g, r.start, r.end, up) == n, name
+
+
+def test_heft_and_heft_ins_place_list_gap_in_the_same_order():
+    # answers.md, Lab 1 question 5: the two differ in placement only
+    from hpdsl.solvers.context import Context
+    from hpdsl.solvers.heft_ins import InsertionPlacer
+    from hpdsl.solvers.listsched import list_schedule, upward_rank
+    from hpdsl.solvers.placer import Placer
+
+    g, m = _graph("labs/list_gap.hpm")
+    ctx = Context.of(g, m)
+    orders = []
+    for base in (Placer, InsertionPlacer):
+        order = []
+
+        class Recording(base):
+            def place(self, t, *a):
+                order.append(g.task_names[t])
+                return super().place(t, *a)
+
+        list_schedule(ctx, -upward_rank(ctx), "x", tie=ctx.ratr, placer=Recording)
+        orders.append(order)
+    assert orders[0] == orders[1] == ["t2", "t0", "t4", "t6", "t5", "t8", "t9", "t1", "t7",
+                                      "t3", "t11", "t10"]

@@ -31,6 +31,12 @@ def add_target_args(p, spec_optional: bool = False) -> None:
                         "--set routing='zipf 1.2' (repeatable)")
 
 
+def add_seeds_arg(p) -> None:
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
+                        "(the first of equals; default: 1)")
+
+
 def check_solver_args(args) -> None:
     """--time-limit, --seed and --max-z3-tasks as the schedulers can use them (UserError if not)."""
     import math

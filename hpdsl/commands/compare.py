@@ -6,8 +6,8 @@ import sys
 import textwrap
 import time
 
-from hpdsl.commands.common import (add_target_args, bundled_example, check_output_path,
-                                   check_solver_args, load_graph, progress)
+from hpdsl.commands.common import (add_seeds_arg, add_target_args, bundled_example,
+                                   check_output_path, check_solver_args, load_graph, progress)
 from hpdsl.commands.gantt_args import add_gantt_args, check_gantt_args, gantt_rows
 from hpdsl.blocks import compulsory as compulsory_bytes
 from hpdsl.fmt import fixed, percent, time_unit
@@ -32,9 +32,7 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
                    help="seconds the z3 scheduler may search (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
-    p.add_argument("--seeds", type=int, default=1, metavar="N",
-                   help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
-                        "(the first of equals; default: 1)")
+    add_seeds_arg(p)
     p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
                    help="largest graph z3 accepts when asked for (default: 400)")
     p.add_argument("--z3-default-tasks", type=int, default=200, metavar="N",

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from hpdsl.fmt import microseconds, percent
-from hpdsl.commands.common import (add_target_args, check_output_path, check_solver_args, emit,
-                                  load_graph, print_result, progress)
+from hpdsl.commands.common import (add_seeds_arg, add_target_args, check_output_path,
+                                  check_solver_args, emit, load_graph, print_result, progress)
 
 
 def add_parser(sub) -> None:
@@ -17,9 +17,7 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
                    help="seconds the z3 scheduler may search (default: 60)")
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
-    p.add_argument("--seeds", type=int, default=1, metavar="N",
-                   help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
-                        "(the first of equals; default: 1)")
+    add_seeds_arg(p)
     p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
                    help="largest graph z3 accepts (default: 400)")
     p.add_argument("-o", "--output", metavar="PLAN", help="write the lowered plan (JSON) here")
