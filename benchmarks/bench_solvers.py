@@ -26,7 +26,7 @@ from hpdsl.machine import Machine
 from hpdsl.solvers import Options, run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "benchdata"
-HEURISTICS = ("serial", "heft", "dispatch", "cp", "fifo", "random", "portfolio")
+HEURISTICS = ("serial", "heft", "heft-ins", "dispatch", "cp", "fifo", "random", "portfolio")
 JOBSHOP = ("ft06", "la01", "la02", "la03", "la04", "la05", "la16")
 
 
