@@ -1,6 +1,8 @@
 """Which workers a Gantt chart draws: defaults, --gantt-device, --gantt-rows, their errors."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpdsl.errors import UserError
 from hpdsl.gantt_rows import ALL, GanttView, Pick, parse_view, placed, rows_for
@@ -120,3 +122,21 @@ def test_names_the_machine_lacks_are_user_errors(device, rows, message, monkeypa
     with pytest.raises(UserError) as e:
         rows_for(m, parse_view(device, rows))
     assert str(e.value) == f"error: {message}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 150), st.integers(1, 3)), min_size=1, max_size=4),
+       st.integers(1, 4), st.integers(1, 200), st.sampled_from([None, "0", "all"]))
+def test_every_core_type_is_drawn_within_the_limit(cores, devices, limit, device):
+    m = machine([(f"C{i}", k, q) for i, (k, q) in enumerate(cores)], devices)
+    view = parse_view(device, str(limit))
+    rows, _ = rows_for(m, view)
+    assert len(set(rows.tolist())) == len(rows) and (np.diff(rows) > 0).all()
+    # every core type keeps a row (a whole instance) even past the limit
+    assert {m.workers[w].core for w in rows} == {f"C{i}" for i in range(len(cores))}
+    assert len(rows) <= max(limit, sum(q for _, q in cores))
+    for w in rows.tolist():   # whole instances: all queues of an instance or none
+        inst = {v for v in range(len(m.workers)) if m.workers[v].device == m.workers[w].device
+                and m.workers[v].core == m.workers[w].core
+                and m.workers[v].instance == m.workers[w].instance}
+        assert inst <= set(rows.tolist())
