@@ -78,9 +78,11 @@ function hit(ev) {{
   const b = c.getBoundingClientRect(), x = ev.clientX - b.left, r = Math.floor((ev.clientY - b.top - T) / H);
   if (x < L || r < 0 || r >= D.rows.length) return -1;
   const t = Tm(x), a = byRow[r], slack = (t1 - t0) / (c.width - L) * 2;
-  let lo = 0, hi = a.length - 1, best = -1;
-  while (lo <= hi) {{ const m = (lo + hi) >> 1; if (D.s[a[m]] <= t + slack) {{ best = m; lo = m + 1; }} else hi = m - 1; }}
-  return best >= 0 && D.e[a[best]] >= t - slack ? a[best] : -1;
+  let lo = 0, hi = a.length - 1, k = -1;   // the last bar starting at or before t
+  while (lo <= hi) {{ const m = (lo + hi) >> 1; if (D.s[a[m]] <= t) {{ k = m; lo = m + 1; }} else hi = m - 1; }}
+  if (k >= 0 && D.e[a[k]] >= t) return a[k];                  // on a bar
+  if (k + 1 < a.length && D.s[a[k + 1]] <= t + slack) return a[k + 1];   // a bar too thin to aim at
+  return k >= 0 && D.e[a[k]] >= t - slack ? a[k] : -1;
 }}
 c.onmousemove = ev => {{
   if (drag) {{ const d = Tm(drag) - Tm(ev.offsetX); t0 += d; t1 += d; drag = ev.offsetX; draw(); return; }}
