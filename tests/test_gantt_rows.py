@@ -93,10 +93,10 @@ def test_parse_view():
     ("-1", None, "--gantt-device must be a device number (0, 1, ...) or 'all', got '-1'"),
     (None, "0", "--gantt-rows must be between 1 and 1000 rows, got 0"),
     (None, "1001", "--gantt-rows must be between 1 and 1000 rows, got 1001"),
-    (None, "AIC:3-1", "--gantt-rows: 'AIC:3-1' is neither a number of rows nor CORE, CORE:I "
-                      "or CORE:I-J (instances I to J of a core type)"),
-    (None, "AIC,", "--gantt-rows: '' is neither a number of rows nor CORE, CORE:I or CORE:I-J "
-                   "(instances I to J of a core type)"),
+    (None, "AIC:3-1", ("--gantt-rows: 'AIC:3-1' is neither a number of rows nor CORE, "
+                      "CORE:I or CORE:I-J (instances I to J of a core type)")),
+    (None, "AIC,", ("--gantt-rows: '' is neither a number of rows nor CORE, CORE:I or "
+                    "CORE:I-J (instances I to J of a core type)")),
 ])
 def test_bad_options_are_user_errors(device, rows, message):
     with pytest.raises(UserError) as e:
@@ -106,8 +106,8 @@ def test_bad_options_are_user_errors(device, rows, message):
 
 @pytest.mark.parametrize("device, rows, message", [
     ("2", None, "--gantt-device 2: the machine has 2 device(s), 0 to 1"),
-    (None, "AIW", "--gantt-rows: unknown core type 'AIW' (did you mean 'AIV'? valid: 'AIC', "
-                  "'AIV')"),
+    (None, "AIW", ("--gantt-rows: unknown core type 'AIW' (did you mean 'AIV'? valid: "
+                   "'AIC', 'AIV')")),
     (None, "AIC:24", "--gantt-rows: AIC has instances 0 to 23, not 24"),
     ("all", "AIC,AIV", None),
 ])

@@ -276,8 +276,8 @@ def test_heft_and_heft_ins_place_list_gap_in_the_same_order():
         order = []
 
         class Recording(base):
-            def place(self, t, *a):
-                order.append(g.task_names[t])
+            def place(self, t, *a, _order=order):
+                _order.append(g.task_names[t])
                 return super().place(t, *a)
 
         list_schedule(ctx, -upward_rank(ctx), "x", tie=ctx.ratr, placer=Recording)
