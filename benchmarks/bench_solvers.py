@@ -25,7 +25,7 @@ from hpdsl.lang import checked_target, loads
 from hpdsl.machine import Machine
 from hpdsl.solvers import Options, run
 
-HEURISTICS = ("serial", "heft", "dispatch", "cp", "fifo", "random", "portfolio")
+HEURISTICS = ("serial", "heft", "heft-ins", "dispatch", "cp", "fifo", "random", "portfolio")
 JOBSHOP = ("ft06", "la01", "la02", "la03", "la04", "la05", "la16")
 
 

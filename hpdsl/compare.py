@@ -13,7 +13,7 @@ than the hardware has) becomes a failed run with its message; bugs still raise.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -39,6 +39,7 @@ class CompareOptions:
     schedulers: tuple[str, ...] | None = None
     time_limit: float = 10.0        # seconds z3 may search
     seed: int = 0
+    seeds: int = 1                  # random: the best of this many seeds from `seed`
     max_z3_tasks: int = 400         # z3 refuses larger graphs (solvers.Options)
     z3_default_tasks: int = 200     # z3 joins the default list up to this many tasks
     emulate: bool = True
@@ -63,10 +64,18 @@ class Run:
     kernels: int = 1
     why: tuple[str, ...] = ()
     activity: object = None         # hpdsl.explain.Activity
+    predicted_ns: int | None = None   # a plan file's header makespan (`plan_run`)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def predicted(self) -> int | None:
+        """The scheduler's predicted makespan: its schedule's, or a plan file's header's."""
+        if self.predicted_ns is not None:
+            return self.predicted_ns
+        return None if self.schedule is None else int(self.schedule.makespan)
 
     @property
     def makespan(self) -> int | None:
@@ -151,13 +160,11 @@ def _kernels(schedule) -> int:
 def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptions) -> Run:
     """Solve, lower and emulate with one scheduler (see the module docstring)."""
     from hpdsl.emulator import emulate
-    from hpdsl.explain import activity, why
     from hpdsl.plan import lower
     from hpdsl.solvers import Options
     from hpdsl.solvers import run as solve
-    from hpdsl.traffic import reread_lines
 
-    sopt = Options(time_limit=options.time_limit, seed=options.seed,
+    sopt = Options(time_limit=options.time_limit, seed=options.seed, seeds=options.seeds,
                    max_z3_tasks=options.max_z3_tasks,
                    progress=options.progress or False)
     try:
@@ -182,13 +189,39 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
     options.report(f"{name}: emulated makespan {res.makespan / 1000:,.1f} us, "
                    f"{len(res.errors)} violation(s), lowered in {t1 - t0:.2f} s, "
                    f"emulated in {t2 - t1:.2f} s")
-    act = activity(graph, machine, res.start, res.end, s.worker, res.makespan)
-    lines = why(name, graph, machine, act, kernels=kernels, exposed_comm=res.exposed_comm,
-                starved=res.starved, prediction_error=res.prediction_error,
-                errors=len(res.errors),
+    return explained(Run(name, schedule=s, plan=plan, result=res, lower_seconds=t1 - t0,
+                         emulate_seconds=t2 - t1, kernels=kernels), graph, machine)
+
+
+def explained(r: Run, graph: TaskGraph, machine: Machine) -> Run:
+    """`r` (with its schedule's workers and its emulation) with the why lines and activity."""
+    from hpdsl.explain import activity, why
+    from hpdsl.traffic import reread_lines
+
+    res = r.result
+    act = activity(graph, machine, res.start, res.end, r.schedule.worker, res.makespan)
+    lines = why(r.scheduler, graph, machine, act, kernels=r.kernels,
+                exposed_comm=res.exposed_comm, starved=res.starved,
+                prediction_error=res.prediction_error, errors=len(res.errors),
                 traffic=tuple(reread_lines(graph, machine, res.traffic, res.start, res.end)))
-    return Run(name, schedule=s, plan=plan, result=res, lower_seconds=t1 - t0,
-               emulate_seconds=t2 - t1, kernels=kernels, why=tuple(lines), activity=act)
+    return replace(r, why=tuple(lines), activity=act)
+
+
+def plan_run(graph: TaskGraph, machine: Machine, plan, res) -> Run:
+    """The `Run` of a plan read from a file and its emulation `res` (`hpdsl emulate
+    --report`): workers from the plan's queues, times from the emulation, the scheduler's
+    claims (status, predicted makespan, bound) from the plan's header."""
+    from hpdsl.plan import BARRIER
+    from hpdsl.schedule import Schedule
+
+    h, n = plan.header, graph.n_tasks
+    kernel = plan.exec_kernel(n) if (plan.code == BARRIER).any() else None
+    s = Schedule(h.scheduler, h.status, plan.exec_queue(n).astype(np.int32), res.start.copy(),
+                 res.end.copy(), lower_bound=int(h.lower_bound_ns),
+                 solve_seconds=float(h.solve_seconds),
+                 kernel=None if kernel is None else kernel.astype(np.int32))
+    return explained(Run(h.scheduler, schedule=s, plan=plan, result=res,
+                         kernels=_kernels(s), predicted_ns=int(h.makespan_ns)), graph, machine)
 
 
 def compare(graph: TaskGraph, machine: Machine, options: CompareOptions | None = None,
@@ -238,7 +271,7 @@ def contrast(c: Comparison) -> list[str]:
                      + (": " + ", ".join(parts) if parts else ""))
     lb = int(best.schedule.lower_bound)
     if lb:
-        pred = int(best.schedule.makespan)
+        pred = best.predicted
         lines.append(f"best: {best.scheduler}, emulated {duration(best.makespan)}; lower bound "
                      f"{duration(lb)} (emulated {best.makespan / lb - 1:+.0%}, predicted "
                      f"{pred / lb - 1:+.0%}"

@@ -5,10 +5,13 @@ Python) and measures, per core type, how much of the device-time all its workers
 and which ops were running meanwhile; `why()` turns that into a few sentences such as
 
     serial: AIC idle 41% of the time (18% while act runs, 20% with nothing running);
+    ops running: dispatch 12%, up 30%, act 18%, down 15%, combine 10% of the time;
     35% of communication exposed; 5 kernel launches = 100 us.
 
 The numbers are means over devices: "AIC idle 41%" means that on an average device, for
-41% of the makespan no AIC worker was running a task.
+41% of the makespan no AIC worker was running a task; "act 18%" that for 18% of it some
+task of `act` was running. Every op is named in the second line, and in an idle
+sentence wherever it ran for at least 1% of the time while that core type sat idle.
 """
 from __future__ import annotations
 
@@ -106,12 +109,18 @@ def idle_sentence(act: Activity, core: str, explicit: bool) -> str:
     """'AIC idle 41% of the time (20% while act runs, 18% with nothing running)'."""
     parts = []
     if not explicit:   # an explicit graph has one "op" (its name): naming it says nothing
-        top = sorted(act.idle_while.get(core, {}).items(), key=lambda kv: -kv[1])[:2]
-        parts += [f"{f:.0%} while {op} runs" for op, f in top if f >= 0.01]
+        during = sorted(act.idle_while.get(core, {}).items(), key=lambda kv: -kv[1])
+        parts += [f"{f:.0%} while {op} runs" for op, f in during if f >= 0.01]
     if act.idle_empty.get(core, 0.0) >= 0.01:
         parts.append(f"{act.idle_empty[core]:.0%} with nothing running")
     tail = f" ({', '.join(parts)})" if parts else ""
     return f"{core} idle {act.idle.get(core, 0.0):.0%} of the time{tail}"
+
+
+def ops_sentence(act: Activity) -> str:
+    """'ops running: dispatch 12%, up 30%, act 18% of the time' (every op, in op order)."""
+    share = [f"{op} {f:.0%}" if f >= 0.005 else f"{op} <1%" for op, f in act.busy_by_op.items()]
+    return f"ops running: {', '.join(share)} of the time"
 
 
 def why(name: str, graph: TaskGraph, machine: Machine, act: Activity, *, kernels: int,
@@ -125,6 +134,8 @@ def why(name: str, graph: TaskGraph, machine: Machine, act: Activity, *, kernels
             if act.idle.get(c, 0.0) >= 0.01]
     if idle:
         lines.append("; ".join(idle))
+    if not explicit and act.busy_by_op:
+        lines.append(ops_sentence(act))
     if act.comm_ns > 0:
         lines.append(f"{exposed_comm / act.comm_ns:.0%} of communication exposed "
                      f"({duration(exposed_comm / machine.devices)} of {duration(act.comm_ns / machine.devices)} "

@@ -1,9 +1,9 @@
 """Charts for reports: a Gantt chart per schedule and utilization over time (matplotlib, Agg).
 
-Big machines are sampled, not squeezed: a Gantt chart shows at most `MAX_ROWS` worker
-rows (whole devices from device 0 on, or the first workers of device 0), and says so in
-its caption. Rectangles are drawn as one PolyCollection, so a device with ten thousand
-tiles draws in about a second.
+Big machines are sampled, not squeezed: a Gantt chart draws the rows `hpdsl.gantt_rows`
+chooses (by default at most 96: whole devices from device 0 on, or every core type's
+first instances of device 0), and says so in its caption. Rectangles are drawn as one
+PolyCollection, so a device with ten thousand tiles draws in about a second.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hpdsl.fmt import time_unit
+from hpdsl.gantt_rows import Rows, placed, rows_for
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 
-MAX_ROWS = 96
 BINS = 240
 
 
@@ -52,37 +52,21 @@ def op_colors(graph: TaskGraph) -> list:
     return [cmap(i % cmap.N) for i in range(len(graph.ops))]
 
 
-def rows_shown(machine: Machine) -> tuple[np.ndarray, str]:
-    """The worker ids a Gantt chart draws, and a note when that is not all of them."""
-    n = len(machine.workers)
-    if n <= MAX_ROWS:
-        return np.arange(n), ""
-    per_dev = n // machine.devices
-    if per_dev <= MAX_ROWS:
-        k = MAX_ROWS // per_dev
-        rows = np.flatnonzero(machine.worker_device < k)
-        return rows, (f"devices 0-{k - 1} of {machine.devices} shown ({len(rows)} of {n} "
-                      f"workers); the others run the same kind of stream" if k > 1 else
-                      f"device 0 of {machine.devices} shown ({len(rows)} of {n} workers)")
-    rows = np.arange(MAX_ROWS)
-    return rows, f"the first {MAX_ROWS} of {n} workers (device 0) shown"
-
-
 def gantt(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.ndarray,
-          worker: np.ndarray, title: str, makespan: int | None = None) -> Chart:
-    """One row per worker, one rectangle per task coloured by op, time left to right."""
+          worker: np.ndarray, title: str, makespan: int | None = None,
+          shown: Rows | None = None) -> Chart:
+    """One row per worker of `shown` (default: `rows_for(machine)`), one rectangle per
+    task coloured by op, time left to right."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
     plt = _plt()
-    rows, note = rows_shown(machine)
-    row_of = np.full(len(machine.workers), -1, np.int64)
-    row_of[rows] = np.arange(len(rows))
-    ran = (start >= 0) & (row_of[worker] >= 0)
-    t = np.flatnonzero(ran)
+    shown = rows_for(machine) if shown is None else shown
+    rows, note = shown
+    t, y = placed(shown, len(machine.workers), start, worker)
+    y = y.astype(np.float64)
     span = int(makespan if makespan is not None else (end.max() if len(end) else 0))
     unit, scale = time_unit(span)
-    y = row_of[worker[t]].astype(np.float64)
     x0, x1 = start[t] / scale, np.maximum(end[t], start[t]) / scale
     verts = np.stack([np.c_[x0, y - 0.4], np.c_[x1, y - 0.4],
                       np.c_[x1, y + 0.4], np.c_[x0, y + 0.4]], axis=1)

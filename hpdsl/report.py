@@ -2,6 +2,7 @@
 
     DIR/report.html          table, why, per scheduler a Gantt chart and utilization over time
     DIR/gantt_<s>.png        one per scheduler that produced a schedule
+    DIR/gantt_<s>.html       the same chart, interactive: hover, zoom, pan (no network)
     DIR/util_<s>.png         emulated utilization over time per core type
     DIR/trace_<s>.json       Chrome trace of the emulated run (open in Perfetto)
     DIR/graph.svg            the task graph, for small graphs when Graphviz `dot` exists
@@ -72,7 +73,7 @@ def _table(c) -> str:
             check = ("no plan" if r.error else "not run" if res is None else
                      "ok" if res.ok else f"{len(res.errors)} violations")
             cells = ([r.scheduler, s.status, duration(r.makespan if res is not None else None),
-                      duration(s.makespan), duration(lb), f"{(s.makespan - lb) / lb:.1%}" if lb else "-",
+                      duration(r.predicted), duration(lb), f"{(r.predicted - lb) / lb:.1%}" if lb else "-",
                       "-" if sp is None else f"{sp:.2f}x"]
                      + [f"{res.utilization.get(k, 0):.0%}" if res is not None else "-" for k in cores]
                      + [exposed, str(r.kernels), f"{s.solve_seconds:.2f} s", check])
@@ -104,8 +105,9 @@ def _graph_svg(graph, folder: Path) -> str:
     return '<p><img src="graph.svg" alt="task graph"></p>'
 
 
-def _scheduler_section(c, r, folder: Path, traces: bool) -> str:
+def _scheduler_section(c, r, folder: Path, traces: bool, rows) -> str:
     from hpdsl.gantt import gantt, utilization_chart
+    from hpdsl.gantt_html import gantt_html
 
     name = html.escape(r.scheduler)
     out = [f'<h2 id="{_safe(r.scheduler)}">{name}</h2>']
@@ -121,11 +123,15 @@ def _scheduler_section(c, r, folder: Path, traces: bool) -> str:
         start, end, span, what = res.start, res.end, res.makespan, "emulated"
     else:
         start, end, span, what = s.start, s.end, s.makespan, "predicted"
-    g = gantt(c.graph, c.machine, start, end, s.worker,
-              f"{r.scheduler}: {what} schedule, makespan {duration(span)}", span)
+    title = f"{r.scheduler}: {what} schedule, makespan {duration(span)}"
+    g = gantt(c.graph, c.machine, start, end, s.worker, title, span, rows)
     (folder / f"gantt_{f}.png").write_bytes(g.png)
+    page, _ = gantt_html(c.graph, c.machine, start, end, s.worker, title, span, rows)
+    (folder / f"gantt_{f}.html").write_text(page, encoding="utf-8")
     out.append(f'<p><img src="gantt_{f}.png" alt="Gantt chart of {name}"><br>'
-               f'<span class="note">Gantt chart, {what} times: {html.escape(g.caption)}.</span></p>')
+               f'<span class="note">Gantt chart, {what} times: {html.escape(g.caption)}. '
+               f'Interactive (hover for task, op, tile and times): '
+               f'<a href="gantt_{f}.html">gantt_{f}.html</a>.</span></p>')
     u = utilization_chart(c.graph, c.machine, start, end, s.worker,
                           f"{r.scheduler}: busy workers per core type", span)
     (folder / f"util_{f}.png").write_bytes(u.png)
@@ -167,10 +173,12 @@ def trace_text(c, r) -> tuple[str, str]:
                                      "devices_shown": TRACE_DEVICES}}), note
 
 
-def render(c, folder: Path, spec_path: str = "", traces: bool = True) -> str:
-    """Write charts into `folder` and return the report's HTML text."""
+def render(c, folder: Path, spec_path: str = "", traces: bool = True, rows=None,
+           command: str = "compare") -> str:
+    """Write charts into `folder` and return the report's HTML text; `rows`: the Gantt
+    rows (`hpdsl.gantt_rows.Rows`, default `rows_for`), `command`: what made it."""
     g = c.graph
-    title = f"hpdsl compare: {g.name}"
+    title = f"hpdsl {command}: {g.name}"
     parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
              f"</title>\n<style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
@@ -190,17 +198,20 @@ def render(c, folder: Path, spec_path: str = "", traces: bool = True) -> str:
         parts.append("<h2>Task graph</h2>" + _graph_svg(g, folder))
         bar.advance()
         for r in c.runs:
-            parts.append(_scheduler_section(c, r, folder, traces))
+            parts.append(_scheduler_section(c, r, folder, traces, rows))
             bar.advance()
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
 def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
-                 progress: Callable[[str], None] | None = None) -> Path:
-    """Write the report folder `out_dir` atomically (see the module docstring); return it."""
+                 progress: Callable[[str], None] | None = None, rows=None,
+                 command: str = "compare") -> Path:
+    """Write the report folder `out_dir` atomically (see the module docstring); return it.
+    `rows` and `command` as in `render`."""
     def fill(tmp: Path) -> None:
-        (tmp / "report.html").write_text(render(c, tmp, spec_path, traces), encoding="utf-8")
+        text = render(c, tmp, spec_path, traces, rows, command)
+        (tmp / "report.html").write_text(text, encoding="utf-8")
 
     return write_folder(out_dir, fill, progress)
 

@@ -33,17 +33,25 @@ class Timeline:
         return None
 
     def add(self, t: int, d: int) -> None:
-        i = bisect_left(self.starts, t)
+        # a zero-length interval goes before one that starts at the same time, so that
+        # the ends stay sorted too
+        i = bisect_right(self.starts, t) if d else bisect_left(self.starts, t)
         self.starts.insert(i, t)
         self.ends.insert(i, t + d)
 
 
 def first_fit(a: Timeline, b: Timeline, t: int, d: int) -> int:
     """Earliest start >= t at which both timelines are free for d ns."""
+    return fit_all((a, b), t, d)
+
+
+def fit_all(timelines, t: int, d: int) -> int:
+    """Earliest start >= t at which every timeline is free for d ns."""
     while True:
-        c = a.conflict(t, d)
-        if c is None:
-            c = b.conflict(t, d)
-            if c is None:
-                return t
-        t = c
+        for tl in timelines:
+            c = tl.conflict(t, d)
+            if c is not None:
+                t = c
+                break
+        else:
+            return t

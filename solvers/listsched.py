@@ -13,7 +13,8 @@ million-task graph within seconds to tens of seconds:
   bottom level;
 - `fifo`: the task whose data arrives first goes first (ties: lower task id), placed at
   the earliest start — a dynamic, non-delay list schedule;
-- `random`: random priorities (seeded), non-delay;
+- `random`: random priorities (seeded), non-delay; with `Options.seeds` > 1 the best of
+  that many consecutive seeds (the first of equals);
 - `portfolio`: runs the others (random with several seeds while time allows) and keeps
   the shortest.
 
@@ -45,7 +46,7 @@ from hpdsl.solvers.placer import Placer
 
 def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
                   earliest_start: bool = False, tie: np.ndarray | None = None,
-                  queues: dict[int, int] | None = None) -> Schedule:
+                  queues: dict[int, int] | None = None, placer=Placer) -> Schedule:
     """Schedule with a static priority `key` (smaller first; None: by data arrival).
 
     Ready tasks are taken in key order, whether or not they could start now (classic
@@ -53,11 +54,12 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     With `tie`, equal keys go by data arrival (known once all predecessors are placed),
     then by `tie`, then by task id: among equals, the task whose data lands first goes
     first, so a worker is not made to wait for a late tile while an early one is ready.
-    `queues` limits the workers a task kind may use (`Placer`).
+    `queues` limits the workers a task kind may use (`Placer`); `placer` is the placement
+    policy (`Placer`'s interface; `heft_ins.InsertionPlacer` fills idle gaps).
     """
     g = ctx.graph
     n = ctx.n
-    p = Placer(ctx, queues=queues)
+    p = placer(ctx, queues=queues)
     release = ctx.release
     indeg = np.diff(g.pred_ptr).tolist()
     # a key may be a row of several columns per task, compared in order
@@ -165,7 +167,20 @@ def fifo(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
 
 
 def random_priority(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
-    return _random(Context.of(graph, machine), options.seed)
+    ctx = Context.of(graph, machine)
+    if options.seeds <= 1:
+        return _random(ctx, options.seed)
+    last = options.seed + options.seeds - 1
+    best, kept = None, options.seed
+    with progress.counter(options.seeds, "random seeds") as bar:
+        for seed in range(options.seed, last + 1):
+            s = _random(ctx, seed)
+            if best is None or s.makespan < best.makespan:
+                best, kept = s, seed
+            bar.advance()
+    return Schedule("random", "heuristic", best.worker, best.start, best.end,
+                    notes=(f"best of seeds {options.seed}..{last}: seed {kept}, makespan "
+                           f"{best.makespan} ns",))
 
 
 def _random(ctx: Context, seed: int) -> Schedule:

@@ -14,6 +14,7 @@ class Options:
     seed: int = 0                   # random priorities
     max_z3_tasks: int = 400         # z3 refuses larger graphs before building a model
     progress: Callable[[str], None] | bool = False   # True: messages on stderr
+    seeds: int = 1                  # `random` tries seeds seed..seed+seeds-1, keeps the best
     portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")
     random_restarts: int = 8        # extra random-priority runs in the portfolio
     nondelay_max_tasks: int = 20_000   # the portfolio skips its slower members above this

@@ -9,7 +9,8 @@ import hpdsl.gantt
 from hpdsl.cli import main
 from hpdsl.compare import CompareOptions, compare
 from hpdsl.errors import UserError
-from hpdsl.gantt import MAX_ROWS, gantt, rows_shown
+from hpdsl.gantt import gantt
+from hpdsl.gantt_rows import MAX_ROWS, rows_for
 from hpdsl.generate import generate
 from hpdsl.lang import checked_target, load
 from hpdsl.settings import parse_settings
@@ -35,7 +36,8 @@ def test_report_folder_contents(tmp_path, capsys):
     assert f"report: {out}/report.html" in capsys.readouterr().out
     names = {p.name for p in out.iterdir()}
     expected = {"report.html", "gantt_serial.png", "gantt_heft.png", "util_serial.png",
-                "util_heft.png", "trace_serial.json", "trace_heft.json"}
+                "util_heft.png", "trace_serial.json", "trace_heft.json", "gantt_serial.html",
+                "gantt_heft.html"}
     assert expected <= names
     if shutil.which("dot"):
         assert "graph.svg" in names
@@ -53,6 +55,17 @@ def test_report_folder_contents(tmp_path, capsys):
     assert "heft vs. serial:" in page and "<table>" in page
     # nothing left behind next to the folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+def test_report_gantt_options_choose_the_rows(tmp_path, capsys):
+    out = tmp_path / "rep"
+    assert main(["compare", TOY, "-s", "heft", "--report", str(out), "--gantt-device", "1",
+                 "--gantt-rows", "VX"]) == 0
+    page = (out / "report.html").read_text()
+    assert "device 1, rows VX (2 of 8 workers)" in page
+    assert '"d1.VX0.vx"' in (out / "gantt_heft.html").read_text()
+    assert main(["compare", TOY, "-s", "heft", "--report", str(out), "--gantt-device", "2"]) == 1
+    assert "error: --gantt-device 2: the machine has 2 device(s), 0 to 1" in capsys.readouterr().err
 
 
 def test_failing_report_leaves_no_folder(tmp_path, toy, monkeypatch):
@@ -145,12 +158,12 @@ def test_gantt_samples_devices_on_big_machines():
     hw = spec.hardware["A3"] if isinstance(spec.hardware, dict) else next(
         h for h in spec.hardware if h.name == "A3")
     m = Machine.of(hw, 16)
-    rows, note = rows_shown(m)
+    rows, note = rows_for(m)
     assert len(rows) == 72 <= MAX_ROWS
     assert set(m.worker_device[rows].tolist()) == {0}
     assert note == "device 0 of 16 shown (72 of 1152 workers)"
     small = Machine.of(hw, 1)
-    assert rows_shown(small)[1] == ""
+    assert rows_for(small)[1] == ""
 
 
 def test_gantt_caption_counts_what_it_draws(toy):

@@ -51,6 +51,8 @@ def test_z3_refusal_exits_1(capsys):
     ("schedule", ["-s", "z3", "--time-limit", "inf"], "--time-limit must be a finite number of seconds >= 0, got inf"),
     ("schedule", ["-s", "z3", "--time-limit", "-1"], "--time-limit must be a finite number of seconds >= 0, got -1"),
     ("schedule", ["-s", "random", "--seed", "-1"], "--seed must be a whole number >= 0, got -1"),
+    ("schedule", ["-s", "random", "--seeds", "0"], "--seeds must be a whole number >= 1, got 0"),
+    ("compare", ["--seeds", "-2"], "--seeds must be a whole number >= 1, got -2"),
     ("schedule", ["-s", "z3", "--max-z3-tasks", "-5"], "--max-z3-tasks must be a whole number >= 0, got -5"),
     ("compare", ["--time-limit", "nan"], "--time-limit must be a finite number of seconds >= 0, got nan"),
     ("compare", ["--z3-default-tasks", "-3"], "--z3-default-tasks must be a whole number >= 0, got -3"),
@@ -75,3 +77,16 @@ def test_a_slow_list_rule_on_a_big_graph_says_so_up_front():
     said.clear()
     run("heft", g, Machine.of(g.hardware, g.devices), Options(nondelay_max_tasks=10, progress=said.append))
     assert said == []
+
+
+def test_random_with_seeds_keeps_the_best_and_says_which(capsys):
+    ft06 = str(EXAMPLES / "ft06.hpm")
+    assert main(["schedule", ft06, "-s", "random", "--seed", "5", "--seeds", "4", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)["results"][0]
+    each = []
+    for seed in range(5, 9):
+        assert main(["schedule", ft06, "-s", "random", "--seed", str(seed), "--json"]) == 0
+        each.append(json.loads(capsys.readouterr().out)["results"][0]["makespan_ns"])
+    assert r["makespan_ns"] == min(each)
+    first = 5 + each.index(min(each))
+    assert r["notes"] == [f"best of seeds 5..8: seed {first}, makespan {min(each)} ns"]

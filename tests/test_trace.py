@@ -63,6 +63,8 @@ def test_emulate_command(tmp_path, capsys):
     assert sorted((e["args"]["tile"], e["tid"], e["ts"], e["dur"]) for e in tasks) == [
         ("left", 1, 2.0, 5.0), ("load", 0, 0.0, 2.0), ("merge", 0, 11.0, 1.0),
         ("right", 0, 2.0, 3.0), ("side", 1, 7.0, 4.0)]
+    # an explicit graph has no ops: its slices carry the tasks' own names
+    assert all(e["name"] == e["args"]["tile"] for e in tasks)
     # break the plan: drop every wait -> exit 1 with the findings
     doc = json.loads(plan.read_text())
     for q in doc["queues"].values():
@@ -97,3 +99,48 @@ def test_emulate_command_endless_plan_is_refused_bounded(capsys):
     # the bound: 64 MiB + 4 KiB a task = 67,108,864 + 5 x 4,096 = 67,129,344 bytes
     assert "error: plan '/dev/zero' is larger than 67129344 bytes, more than any plan for this " \
            "graph of 5 tasks takes" in err
+
+
+def test_emulate_report_for_a_hand_edited_plan(tmp_path, capsys):
+    # heft's diamond plan with `side` moved in front of `left` on the ACC queue (and its
+    # signal order kept): side 0-4 us, left 4-9, merge 9-10: the optimum, 10 us
+    plan, edited, rep = tmp_path / "p.json", tmp_path / "e.json", tmp_path / "rep"
+    assert main(["schedule", "examples/diamond.hpm", "-s", "heft", "-o", str(plan)]) == 0
+    doc = json.loads(plan.read_text())
+    q = doc["queues"]["d0.ACC0.ACC"]
+    doc["queues"]["d0.ACC0.ACC"] = [q[3], q[0], q[1], q[2], q[4]]
+    edited.write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["emulate", "examples/diamond.hpm", str(edited), "--report", str(rep),
+                 "--gantt-rows", "ACC,CPU"]) == 0
+    out = capsys.readouterr().out
+    assert "emulated     10.000 us" in out and f"report       {rep}/report.html" in out
+    names = {p.name for p in rep.iterdir()}
+    assert {"report.html", "gantt_heft.png", "gantt_heft.html", "util_heft.png",
+            "trace_heft.json"} <= names
+    page = (rep / "report.html").read_text()
+    # the scheduler's claims come from the plan's header: predicted 12 us, bound 10 us
+    assert "<title>hpdsl emulate: diamond</title>" in page
+    assert "<td>10 us</td><td>12 us</td><td>10 us</td><td>20.0%</td>" in page
+    assert "best: heft, emulated 10 us; lower bound 10 us" in page
+    trace = json.loads((rep / "trace_heft.json").read_text())
+    side = next(e for e in trace["traceEvents"] if e.get("name") == "side")
+    assert (side["ts"], side["dur"]) == (0.0, 4.0)
+
+
+def test_emulate_report_of_a_broken_plan_shows_its_findings(tmp_path, capsys):
+    plan, rep = tmp_path / "p.json", tmp_path / "rep"
+    assert main(["schedule", "examples/diamond.hpm", "-s", "heft", "-o", str(plan)]) == 0
+    doc = json.loads(plan.read_text())
+    for q in doc["queues"].values():
+        q[:] = [i for i in q if i["op"] != "wait"]
+    plan.write_text(json.dumps(doc))
+    assert main(["emulate", "examples/diamond.hpm", str(plan), "--report", str(rep)]) == 1
+    page = (rep / "report.html").read_text()
+    assert "error: missing-sync: " in page and "the plan is wrong, its times mean nothing" in page
+
+
+def test_gantt_options_need_a_report(capsys):
+    assert main(["emulate", "examples/diamond.hpm", "p.json", "--gantt-device", "0"]) == 1
+    assert ("error: --gantt-device and --gantt-rows choose what a report draws; add --report "
+            "DIR") in capsys.readouterr().err

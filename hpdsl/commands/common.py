@@ -33,10 +33,13 @@ def add_target_args(p, spec_optional: bool = False) -> None:
 
 
 def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
-    """--time-limit (z3's search, `per` says what for), --seed and --max-z3-tasks."""
+    """--time-limit (z3's search, `per` says what for), --seed, --seeds and --max-z3-tasks."""
     p.add_argument("--time-limit", type=float, default=time_limit, metavar="S",
                    help=f"seconds the z3 scheduler may search{per} (default: {time_limit:g})")
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
+                        "(the first of equals; default: 1)")
     p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
                    help="largest graph z3 accepts when asked for (default: 400)")
 
@@ -49,6 +52,8 @@ def check_solver_args(args) -> None:
         raise UserError(f"--time-limit must be a finite number of seconds >= 0, got {args.time_limit:g}")
     if args.seed < 0:
         raise UserError(f"--seed must be a whole number >= 0, got {args.seed}")
+    if getattr(args, "seeds", 1) < 1:
+        raise UserError(f"--seeds must be a whole number >= 1, got {args.seeds}")
     for opt in ("max_z3_tasks", "z3_default_tasks"):
         v = getattr(args, opt, 0)
         if v < 0:

@@ -9,6 +9,7 @@ import time
 from hpdsl.blocks import compulsory as compulsory_bytes
 from hpdsl.commands.common import (add_solver_args, add_target_args, bundled_example,
                                    check_output_path, check_solver_args, load_graph, progress)
+from hpdsl.commands.gantt_args import add_gantt_args, check_gantt_args, gantt_rows
 from hpdsl.fmt import fixed, percent, time_unit
 from hpdsl.traffic import table as traffic_table
 
@@ -34,8 +35,9 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...], ...} instead of the table")
     p.add_argument("--report", metavar="DIR",
-                   help="also write a self-contained HTML report with Gantt charts and "
-                        "Chrome traces into DIR (replaced as a whole)")
+                   help="also write a self-contained HTML report with Gantt charts (PNG and "
+                        "interactive HTML) and Chrome traces into DIR (replaced as a whole)")
+    add_gantt_args(p)
     p.set_defaults(run=run)
 
 
@@ -114,10 +116,12 @@ def run(args) -> int:
         args.spec = bundled_example(DEFAULT_SPEC)
         args.target = args.target or DEFAULT_TARGET
     check_solver_args(args)
+    check_gantt_args(args)
     if args.report:
         check_output_path(args.report, folder=True)   # before solving, not after
     names = None if args.schedulers is None else tuple(args.schedulers.split(","))
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
+                             seeds=args.seeds,
                              max_z3_tasks=args.max_z3_tasks,
                              z3_default_tasks=args.z3_default_tasks, progress=progress)
     if names is not None:
@@ -129,12 +133,13 @@ def run(args) -> int:
     progress(f"generated {graph.name}: {graph.n_tasks:,} tasks, {graph.n_edges:,} edges "
              f"in {t1 - t0:.2f} s")
     machine = Machine.of(graph.hardware, graph.devices)
+    rows = gantt_rows(args, machine) if args.report else None   # before solving, too
     c = compare(graph, machine, options, generate_seconds=t1 - t0)
     if args.report:
         from hpdsl.report import write_report
 
         t2 = time.perf_counter()
-        write_report(c, args.report, spec_path=args.spec, progress=progress)
+        write_report(c, args.report, spec_path=args.spec, progress=progress, rows=rows)
         progress(f"report written to {args.report} in {time.perf_counter() - t2:.2f} s")
     if args.json:
         json.dump(c.to_dict(), sys.stdout, indent=2)

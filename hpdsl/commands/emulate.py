@@ -7,6 +7,7 @@ from hpdsl.traffic import op_lines
 
 def add_parser(sub) -> None:
     from hpdsl.commands.common import add_target_args
+    from hpdsl.commands.gantt_args import add_gantt_args
 
     p = sub.add_parser("emulate", help="run a plan on the emulator and check it",
                        description="Load a plan written by 'hpdsl schedule -o', check it against "
@@ -27,6 +28,11 @@ def add_parser(sub) -> None:
                         "bandwidth between the tasks running at once)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...]} instead of a summary")
+    p.add_argument("--report", metavar="DIR",
+                   help="also write the HTML report of 'hpdsl compare --report' for this one "
+                        "plan into DIR (Gantt charts, utilization, why lines, trace; replaced "
+                        "as a whole), also when the plan is invalid")
+    add_gantt_args(p)
     p.set_defaults(run=run)
 
 
@@ -60,6 +66,7 @@ def summary(graph, d: dict) -> str:
 def run(args) -> int:
     from hpdsl.commands.common import (check_output_path, load_graph, print_result, progress,
                                        write_atomic)
+    from hpdsl.commands.gantt_args import check_gantt_args, gantt_rows
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.machine import Machine
     from hpdsl.plan import check_plan, read_plan
@@ -67,8 +74,12 @@ def run(args) -> int:
 
     if args.trace:
         check_output_path(args.trace)
+    check_gantt_args(args)
+    if args.report:
+        check_output_path(args.report, folder=True)
     _, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
+    rows = gantt_rows(args, machine) if args.report else None
     plan = read_plan(args.plan, graph, machine)
     static = check_plan(plan, graph, machine)
     if graph.n_tasks > 100_000:
@@ -78,6 +89,22 @@ def run(args) -> int:
         from hpdsl.emulator.trace import chrome_trace
 
         write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
+    if args.report:
+        write_plan_report(args, graph, machine, plan, r, rows)
     d = emulate_record(plan.header, r, static, graph)
     print_result(d, args.json, summary(graph, d), ("trace", args.trace))
+    if args.report and not args.json:
+        print(f"report       {args.report}/report.html")
     return 1 if d["violations"] else 0
+
+
+def write_plan_report(args, graph, machine, plan, r, rows) -> None:
+    """The compare report of one plan (`hpdsl.compare.plan_run`) into args.report."""
+    from hpdsl.commands.common import progress
+    from hpdsl.compare import Comparison, contrast, plan_run
+    from hpdsl.report import write_report
+
+    c = Comparison(graph, machine, (plan_run(graph, machine, plan, r),))
+    c = Comparison(graph, machine, c.runs, summary=tuple(contrast(c)))
+    write_report(c, args.report, spec_path=args.spec, progress=progress, rows=rows,
+                 command="emulate")

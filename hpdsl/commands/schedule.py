@@ -51,7 +51,7 @@ def run(args) -> int:
     lookup(args.scheduler)   # an unknown name fails before the graph is generated
     _, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
-    options = Options(time_limit=args.time_limit, seed=args.seed,
+    options = Options(time_limit=args.time_limit, seed=args.seed, seeds=args.seeds,
                       max_z3_tasks=args.max_z3_tasks, progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:

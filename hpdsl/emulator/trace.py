@@ -1,6 +1,7 @@
 """Chrome trace-event export: one process per device, one thread per worker queue.
 
-Tasks are complete ("X") events named by op with the tile label in `args`; a signal that
+Tasks are complete ("X") events named by op with the tile label in `args` (tasks of an
+explicit graph, which has no ops, by their own names); a signal that
 released a wait is a flow ("s" -> "f") from the producer's task to the consumer's next
 task, so Perfetto draws the synchronization arrows. Times are in microseconds.
 """
@@ -32,12 +33,13 @@ def trace_events(graph: TaskGraph, machine: Machine, plan: Plan, r: Result,
                    "args": {"sort_index": w.id}})
     iq = plan.instruction_queue()
     ex = np.flatnonzero(plan.code == EXEC)
+    name = graph.label if graph.task_names is not None else graph.op_name
     for i in ex.tolist():
         t = int(plan.arg[i])
         if r.start[t] < 0:
             continue
         w = machine.workers[iq[i]]
-        ev.append({"ph": "X", "name": graph.op_name(t), "cat": graph.kind_name(t), "pid": w.device,
+        ev.append({"ph": "X", "name": name(t), "cat": graph.kind_name(t), "pid": w.device,
                    "tid": w.id, "ts": _us(r.start[t]), "dur": _us(r.end[t] - r.start[t]),
                    "args": {"task": t, "tile": graph.label(t)}})
     ev += _flows(plan, r, iq, max_flows)
