@@ -249,8 +249,9 @@ def contrast(c: Comparison) -> list[str]:
     lines = []
     base = c.run("serial")
     if base is not None and base in good and best.makespan == base.makespan:
-        lines.append("no scheduler beats serial here: " + ", ".join(
-            r.scheduler for r in good if r.makespan == base.makespan) + " tie with it")
+        ties = [r.scheduler for r in good if r.makespan == base.makespan and r is not base]
+        lines.append("no scheduler beats serial here" + (
+            f": {', '.join(ties)} tie{'s' if len(ties) == 1 else ''} with it" if ties else ""))
     elif base is not None and base in good:
         sp = c.speedup(best)
         parts = []

@@ -109,9 +109,14 @@ def reread_lines(graph: TaskGraph, machine: Machine, traffic: dict, start, end) 
         if cache is None:
             out.append(f"{op} read its weights {x:.2g}x: the hardware has no L2 to keep them")
             continue
+        holds = int(cache.size // per[k]) if per[k] else 0
+        if not (graph.op == k).any() or graph.expert[graph.op == k].max() < 0:
+            out.append(f"{op} re-read its weights {x:.2g}x: its {si(per[k], 'B')} of weights "
+                       f"per device {'fit' if holds else 'do not fit'} in L2 beside the rest")
+            continue
         n = in_flight(graph, start, end, k)
         out.append(f"{op} re-read its weights {x:.2g}x: {n} expert{'s' if n != 1 else ''} in "
-                   f"flight, L2 holds {int(cache.size // per[k]) if per[k] else 0}")
+                   f"flight, L2 holds {holds}")
     return out
 
 

@@ -252,3 +252,15 @@ def test_barrier_with_launch_below_the_sync_latency_is_sound():
     c = compare(g, Machine.of(g.hardware, g.devices), CompareOptions(schedulers=("serial",)))
     assert c.runs[0].result.ok
     assert c.runs[0].result.makespan == c.runs[0].schedule.makespan == 2000
+
+
+def test_a_tie_with_serial_names_the_others_only(capsys):
+    # one task: every scheduler places it alike, so nothing beats serial
+    from hpdsl.compare import CompareOptions, compare
+    from hpdsl.generate import generate
+    from hpdsl.lang import checked_target, loads
+    from hpdsl.machine import Machine
+    g = generate(checked_target(loads("hardware H { core A count 1 }\n"
+                                      "graph g on H { task t on A takes 1 us }", "one.hpm"), None))
+    c = compare(g, Machine.of(g.hardware), CompareOptions(schedulers=("serial", "heft")))
+    assert c.summary[0] == "no scheduler beats serial here: heft ties with it"

@@ -48,5 +48,7 @@ def test_the_reread_line_names_experts_in_flight_and_what_l2_holds():
     assert total.tolist() == [4 * 4096] and per.tolist() == [4 * 4096]   # one owner: device 0
     start = np.arange(g.n_tasks) * 10
     lines = reread_lines(g, m, {"mm": traffic(4 * 16384, 0, 0, 0)}, start, start + 10)
-    assert lines == ["mm re-read its weights 4x: 1 expert in flight, L2 holds 0"]
+    # dense weights (one copy per device): no experts to count, their size against L2's
+    assert lines == ["mm re-read its weights 4x: its 16.4 kB of weights per device do not "
+                     "fit in L2 beside the rest"]
     assert reread_lines(g, m, {"mm": traffic(16384, 0, 0, 0)}, start, start + 10) == []
