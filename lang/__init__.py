@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 
 from hpdsl.errors import Loc, UserError
+from hpdsl.inputs import Unreadable
 from hpdsl.settings import Settings
 from hpdsl.spec import Graph, Spec, Tiling
 from hpdsl.targets import resolve_target, with_settings
 
 from .check import check_spec, check_tiling, check_workload
 from .diagnostics import sort_diagnostics
-from .load import collect, decode, _read_bytes
+from .load import MAX_SPEC_BYTES, collect, decode, read_file
 from .lower import lower
 
 __all__ = ["load", "loads", "checked_target", "check_workload", "check_tiling"]
@@ -26,15 +27,11 @@ __all__ = ["load", "loads", "checked_target", "check_workload", "check_tiling"]
 def load(path: str) -> Spec:
     """Load the .hpm file at `path` and everything it imports; UserError on any mistake."""
     display = str(path)
-    if not os.path.exists(display):
-        raise UserError(f"file '{display}' does not exist", Loc(display))
-    if not os.path.isfile(display):
-        raise UserError(f"'{display}' is not a file", Loc(display))
     try:
-        data = _read_bytes(display)
-    except OSError as e:
-        raise UserError(f"cannot read '{display}': {e.strerror}", Loc(display)) from None
-    text, diags = decode(data, display)
+        got = read_file(display)
+    except Unreadable as e:
+        raise UserError(f"'{display}' {e}", Loc(display)) from None
+    text, diags = decode(got.data, display, size=got.size)
     if text is None:
         raise UserError(diags)
     return _finish(text, display, os.path.realpath(display))
@@ -43,7 +40,7 @@ def load(path: str) -> Spec:
 def loads(text: str, filename: str = "<string>") -> Spec:
     """Load .hpm source text; imports resolve relative to `filename`'s folder if it exists,
     else the working directory."""
-    if len(text.encode("utf-8", "surrogatepass")) > 4 * 2**20 or "\x00" in text:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES or "\x00" in text:
         _, diags = decode(text.encode("utf-8", "surrogatepass"), filename)
         raise UserError(diags)
     real = os.path.realpath(filename) if filename != "<string>" else None

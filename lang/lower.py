@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from hpdsl.errors import Diagnostic, Loc, did_you_mean
+from hpdsl.errors import Diagnostic, Loc, Names, did_you_mean
 from hpdsl.routing import KINDS as ROUTING_KINDS
 from hpdsl.spec import (ANY, Buffer, CoreType, Graph, Hardware, Link, Memory, Op, Queue,
                         Routing, Spec, Task, TileRule, Tiling, Workload)
@@ -36,6 +36,8 @@ class _Lowering:
     def __init__(self):
         self.diags: list[Diagnostic] = []
         self.display = ""
+        self.names: dict[str, Names] = {}   # per kind of declaration, its names (complete
+                                            # before the first reference is resolved)
 
     def err(self, loc: Loc | None, msg: str) -> None:
         self.diags.append(Diagnostic(loc, msg))
@@ -203,7 +205,9 @@ class _Lowering:
                     self.err(self.loc(item.param), f"routing {item.kind.name} takes no parameter, "
                                                    f"found '{item.param.value}'")
                 seed = 0 if item.seed is None else self.number(item.seed, "routing seed")
-                routing = Routing(item.kind.name, float(param or 0.0), seed or 0, self.loc(item))
+                if param is None or seed is None:
+                    continue   # reported; checking a stand-in value would only add an echo
+                routing = Routing(item.kind.name, float(param), seed, self.loc(item))
             else:
                 n = None if item.n is None else self.number(item.n, f"op '{item.name}' n")
                 ops.append(Op(item.name, item.kind.name,
@@ -249,7 +253,9 @@ class _Lowering:
     def resolve(self, ref, table: dict, what: str):
         """The object `ref` names; None if unknown (reported) or if it failed to lower."""
         if ref.name not in table:
-            self.err(self.loc(ref), f"unknown {what} '{ref.name}'" + did_you_mean(ref.name, table))
+            # one Names per table: a file naming thousands of unknown ones stays linear
+            names = self.names.setdefault(what, Names(table))
+            self.err(self.loc(ref), f"unknown {what} '{ref.name}'" + did_you_mean(ref.name, names))
             return None
         return table[ref.name]
 
