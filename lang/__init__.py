@@ -12,6 +12,7 @@ import os
 
 from hpdsl.errors import Loc, UserError
 from hpdsl.inputs import Unreadable
+from hpdsl.machine import check_workers
 from hpdsl.settings import Settings
 from hpdsl.spec import Graph, Spec, Tiling
 from hpdsl.targets import resolve_target, with_settings
@@ -75,4 +76,7 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
         diags = check_workload(item.workload)
         if diags:
             raise UserError(diags)
+        check_workers(item.workload.hardware, item.workload.devices)   # before generating
+    else:
+        check_workers(item.hardware, 1)
     return item
