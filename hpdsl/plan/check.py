@@ -174,11 +174,11 @@ def check_sharing(plan, graph, machine) -> list[str]:
         return out + [f"event '{plan.event_names[bad]}' shares flag {plan.event_flag[bad]} of "
                       f"device {plan.event_device[bad]} but is signalled by several queues"]
     first, _ = order_facts(plan, tracked, lat, lat_lo)
-    bit = {int(e): 1 << b for b, e in enumerate(tracked.tolist())}
+    k_of = {int(e): k for k, e in enumerate(tracked.tolist())}   # bit numbers, not bitsets
     bad = 0
     for i in pairs.tolist():
         a, b = int(o[i]), int(o[i + 1])
-        if b in first and not may_follow(first[b], bit[a], int(lat[a]), int(lat_lo[b])):
+        if b in first and not may_follow(first[b], k_of[a], int(lat[a]), int(lat_lo[b])):
             bad += 1
             if bad <= 10:
                 out.append(f"events '{plan.event_names[a]}' and '{plan.event_names[b]}' share flag "

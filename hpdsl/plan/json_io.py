@@ -1,4 +1,4 @@
-"""Plan JSON: `plan_to_json` and `load_plan`, which validates a plan file for one graph.
+"""Plan JSON: `plan_to_json` and `load_plan`, which decodes a plan file for one graph.
 
     {"version": 1,
      "queues": {"d0.AIC0.cube": [{"op": "exec", "task": 3}, {"op": "signal", "event": "E"}, ...]},
@@ -8,19 +8,23 @@
 
 A wait is `{"op": "wait", "event": E, "count": N}`; a kernel boundary of a baseline is
 `{"op": "barrier", "kernel": K}` in every queue. Queues left out of "queues" are empty.
+
+Decoding checks only the JSON's shapes and types (and that numbers fit int64); what the
+values must be is `hpdsl.plan.wellformed`'s, shared with any other plan format.
 """
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+import re
 
 import numpy as np
 
-from hpdsl.cost import task_times
-from hpdsl.errors import Loc, UserError, did_you_mean
+from hpdsl.errors import Loc, Names, UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan.program import BARRIER, EXEC, OPS, PLAN_VERSION, SIGNAL, WAIT, Plan, PlanHeader
+from hpdsl.plan.wellformed import (Decoded, bad_base, bad_count, bad_device, bad_flag,
+                                   bad_kernel, bad_task, shown, well_formed)
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -56,74 +60,67 @@ def plan_to_json(plan: Plan) -> str:
             % (PLAN_VERSION, ",\n".join(queues), events, sched))
 
 
-def _near(name: str, valid) -> str:
-    """did_you_mean, without listing thousands of queue names on a big machine."""
-    valid = list(valid)
-    if len(valid) <= 20:
-        return did_you_mean(name, valid)
-    hint = did_you_mean(name, valid).split("?")[0]
-    return (hint + "?)" if "did you mean" in hint else "") + \
-        f" (queues are named d<device>.<core><instance>.<queue>, e.g. '{valid[0]}')"
-
-
 def _fail(where: Loc, msg: str):
     raise UserError(msg, loc=where)
 
 
 def _int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-# counts live in int32 arrays; no plan signals an event more often than this
-MAX_COUNT = 2**31 - 1
+    """A JSON integer that fits int64 with room (not a bool, not a float)."""
+    return isinstance(v, int) and not isinstance(v, bool) and -2**62 < v < 2**62
 
 
 def _header(s, where: Loc) -> PlanHeader:
     """The "schedule" object (optional, informative), checked so a hand edit cannot crash."""
     if not isinstance(s, dict):
-        _fail(where, f"\"schedule\" must be an object, found {json.dumps(s)[:40]}")
+        _fail(where, f"\"schedule\" must be an object, found {shown(s)}")
     for key in ("scheduler", "status"):
         if not isinstance(s.get(key, ""), str):
-            _fail(where, f"\"schedule\" field \"{key}\" must be a string, found {json.dumps(s[key])[:40]}")
+            _fail(where, f"\"schedule\" field \"{key}\" must be a string, found {shown(s[key])}")
     for key in ("makespan_ns", "lower_bound_ns"):
         v = s.get(key, 0)
-        if not _int(v) or not 0 <= v < 2**63:
+        if not _int(v) or v < 0:
             _fail(where, f"\"schedule\" field \"{key}\" must be a non-negative integer, "
-                         f"found {json.dumps(v)[:40]}")
+                         f"found {shown(v)}")
     v = s.get("solve_seconds", 0.0)
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
         _fail(where, f"\"schedule\" field \"solve_seconds\" must be a non-negative number, "
-                     f"found {json.dumps(v)[:40]}")
+                     f"found {shown(v)}")
     return PlanHeader(s.get("scheduler", "manual"), s.get("status", "feasible"),
                       s.get("makespan_ns", 0), s.get("lower_bound_ns", 0),
                       float(s.get("solve_seconds", 0.0)))
 
 
 def load_plan(text: str, graph: TaskGraph, machine: Machine, filename: str = "<plan>") -> Plan:
-    """Parse and validate plan JSON against `graph` and `machine`; UserError on any mistake.
+    """Parse plan JSON and check it against `graph` and `machine`; UserError on any mistake.
 
-    Checks: JSON syntax, version, known queues, well-formed instructions, task ids in range,
-    each task executed exactly once on a queue that can run it, events declared.
+    Checks here: JSON syntax, version, known queues and events, instructions that are
+    objects with a known op and fields of the right types; then `well_formed`.
     """
     where = Loc(filename)
     doc = _document(text, filename)
-    queues, events = doc["queues"], doc.get("events", {})
-    ev = _events(events, machine, where)
+    names, device, flag, base = _events(doc.get("events", {}), machine, where)
+    index = {n: i for i, n in enumerate(names)}
     by_name = machine.worker_by_name()
-    for qname in queues:
+    for qname in doc["queues"]:
         if qname not in by_name:
             _fail(where, f"unknown queue '{qname}'" + _near(qname, by_name))
-    rd = _Reader(graph, machine, ev.index, where)
+    rd = _Reader(graph.n_tasks, index, where)
     for w in machine.workers:
-        rd.queue(w, queues.get(w.name, []))
-    rd.all_executed()
-    code, arg, cnt = np.array(rd.code, np.int8), np.array(rd.arg, np.int32), np.array(rd.cnt, np.int32)
-    _number_signals(code, arg, cnt, len(ev.device))
+        rd.queue(w.name, doc["queues"].get(w.name, []))
     header = _header(doc.get("schedule", {}) or {}, where)
-    return Plan(queues=tuple(w.name for w in machine.workers), ptr=np.array(rd.ptr), code=code,
-                arg=arg, count=cnt, event_names=tuple(ev.index), event_device=np.array(ev.device),
-                event_flag=np.array(ev.flag), header=header,
-                event_base=np.array(ev.base, np.int64))
+    a = lambda v: np.array(v, np.int64)
+    decoded = Decoded(a(rd.ptr), a(rd.code), a(rd.arg), a(rd.cnt), tuple(names), a(device),
+                      a(flag), a(base), header)
+    return well_formed(decoded, graph, machine, where)
+
+
+def _near(name: str, valid) -> str:
+    """did_you_mean for a queue: on a big machine, the nearest name and how names are made."""
+    if len(valid) <= 20:
+        return did_you_mean(name, valid)
+    near = Names(valid).nearest(name)
+    return ((f" (did you mean '{near}'?)" if near else "")
+            + f" (queues are named d<device>.<core><instance>.<queue>, e.g. '{next(iter(valid))}')")
 
 
 def _document(text: str, filename: str) -> dict:
@@ -135,11 +132,16 @@ def _document(text: str, filename: str) -> dict:
         raise UserError(f"not valid JSON: {e.msg}", loc=Loc(filename, e.lineno, e.colno)) from None
     except RecursionError:
         _fail(where, "not a plan: the JSON is nested too deeply")
+    except ValueError:   # Python's limit on integer digits (not a JSONDecodeError)
+        m = re.search(r"\d{4300}", text)
+        line = text.count("\n", 0, m.start()) + 1 if m else 0
+        col = m.start() - text.rfind("\n", 0, m.start()) if m else 0
+        _fail(Loc(filename, line, col), "not a plan: an integer has more than 4300 digits")
     if not isinstance(doc, dict):
         _fail(where, "a plan must be a JSON object with 'version', 'queues' and 'events'")
-    if doc.get("version") != PLAN_VERSION:
-        _fail(where, f"unsupported plan version {doc.get('version')!r}; this hpdsl reads version "
-                     f"{PLAN_VERSION}")
+    v = doc.get("version")
+    if not (_int(v) and v == PLAN_VERSION):   # true == 1 and 1.0 == 1 in Python: not here
+        _fail(where, f"unsupported plan version {shown(v)}; this hpdsl reads version {PLAN_VERSION}")
     if not isinstance(doc.get("queues"), dict):
         _fail(where, "'queues' must be an object mapping queue names to instruction lists")
     if not isinstance(doc.get("events", {}), dict):
@@ -147,118 +149,67 @@ def _document(text: str, filename: str) -> dict:
     return doc
 
 
-class _Events(NamedTuple):
-    index: dict             # event name -> id, in file order
-    device: list
-    flag: list
-    base: list
-
-
-def _events(events: dict, machine: Machine, where: Loc) -> _Events:
-    """The "events" table, each entry checked against the machine."""
-    ev = _Events({}, [], [], [])
+def _events(events: dict, machine: Machine, where: Loc):
+    """The "events" table as (names, device, flag, base) lists, in file order."""
+    out: tuple[list, list, list, list] = ([], [], [], [])
     for name, info in events.items():
-        if not (isinstance(info, dict) and _int(info.get("device")) and _int(info.get("flag"))):
+        if not (isinstance(info, dict) and isinstance(info.get("device"), int)
+                and isinstance(info.get("flag"), int)
+                and not isinstance(info["device"], bool) and not isinstance(info["flag"], bool)):
             _fail(where, f"event '{name}' must be {{\"device\": D, \"flag\": F}} with integers")
-        if not 0 <= info["device"] < machine.devices:
-            _fail(where, f"event '{name}' lives on device {info['device']}, but the machine has "
-                         f"devices 0..{machine.devices - 1}")
-        if info["flag"] < 0:
-            _fail(where, f"event '{name}' has negative flag {info['flag']}")
-        if info["flag"] >= machine.hardware.sync_flags:
-            _fail(where, f"event '{name}' uses flag {info['flag']}, but hardware "
-                         f"'{machine.hardware.name}' has {machine.hardware.sync_flags} sync flags "
-                         f"per device (flags 0..{machine.hardware.sync_flags - 1})")
-        b = info.get("base", 0)
-        if not _int(b) or not 0 <= b <= MAX_COUNT:
-            _fail(where, f"event '{name}' has \"base\" {json.dumps(b)}; it must be a "
-                         f"non-negative integer (the flag count the event starts from)")
-        ev.index[name] = len(ev.device)
-        ev.device.append(info["device"])
-        ev.flag.append(info["flag"])
-        ev.base.append(b)
-    return ev
+        d, f, b = info["device"], info["flag"], info.get("base", 0)
+        if not _int(d):
+            _fail(where, bad_device(name, d, machine.devices))
+        if not _int(f):
+            _fail(where, bad_flag(name, f, machine.hardware))
+        if not _int(b):
+            _fail(where, bad_base(name, b))
+        for lst, v in zip(out, (name, d, f, b)):
+            lst.append(v)
+    return out
 
 
 class _Reader:
-    """Reads the queues' instruction lists into flat rows, checking each instruction."""
+    """Reads the queues' instruction lists into flat rows, checking their JSON types."""
 
-    def __init__(self, graph: TaskGraph, machine: Machine, ev_index: dict, where: Loc):
-        self.graph, self.ev_index, self.where = graph, ev_index, where
-        self.times = task_times(graph, machine)
-        self.placed = np.full(graph.n_tasks, -1, dtype=np.int64)
-        self.placed_at: dict[int, str] = {}
+    def __init__(self, n_tasks: int, ev_index: dict, where: Loc):
+        self.n, self.ev_index, self.where = n_tasks, ev_index, where
         self.ptr, self.code, self.arg, self.cnt = [0], [], [], []
+        self.near = Names(ev_index)   # one for all unknown events
 
-    def queue(self, w, stream) -> None:
+    def queue(self, name: str, stream) -> None:
         if not isinstance(stream, list):
-            _fail(self.where, f"queue '{w.name}' must be a list of instructions")
+            _fail(self.where, f"queue '{name}' must be a list of instructions")
         for i, ins in enumerate(stream):
-            at = f"queue '{w.name}' instruction {i}"
+            at = f"queue '{name}' instruction {i}"
             if not isinstance(ins, dict) or ins.get("op") not in OPS:
                 op = ins.get("op") if isinstance(ins, dict) else ins
                 _fail(self.where, f"{at}: expected an object with \"op\" one of "
-                                  f"{', '.join(OPS)}, found {json.dumps(op)}")
+                                  f"{', '.join(OPS)}, found {shown(op)}")
             op = ins["op"]
             if op == "exec":
-                self._exec(w, ins, at)
+                t = ins.get("task")
+                self._row(EXEC, t, 0, _int(t) or bad_task(t, self.n), at)
             elif op == "barrier":
                 k = ins.get("kernel")
-                if not _int(k) or k < 0:
-                    _fail(self.where, f"{at}: a barrier needs a non-negative integer \"kernel\"")
-                self._row(BARRIER, k, 0)
+                self._row(BARRIER, k, 0, _int(k) or bad_kernel(k), at)
             else:
                 self._event_op(op, ins, at)
         self.ptr.append(len(self.code))
 
-    def _row(self, code: int, arg: int, cnt: int) -> None:
+    def _row(self, code: int, arg, cnt, ok, at: str) -> None:
+        """One row, or `ok` (a message) as the error at `at`."""
+        if ok is not True:
+            _fail(self.where, f"{at}: {ok}")
         self.code.append(code), self.arg.append(arg), self.cnt.append(cnt)
 
-    def _exec(self, w, ins, at: str) -> None:
-        g, n, where = self.graph, self.graph.n_tasks, self.where
-        t = ins.get("task")
-        if not _int(t) or not 0 <= t < n:
-            _fail(where, f"{at}: unknown task {json.dumps(t)}; task ids are 0..{n - 1}")
-        if self.placed[t] >= 0:
-            _fail(where, f"{at}: task {t} ({g.label(t)}) is executed twice; it is "
-                         f"already executed at {self.placed_at[t]}")
-        if g.device[t] != w.device or self.times[t, w.core_index] < 0:
-            _fail(where, f"{at}: task {t} ({g.label(t)}) cannot run on '{w.name}'")
-        self.placed[t] = w.id
-        self.placed_at[t] = at
-        self._row(EXEC, t, 0)
-
     def _event_op(self, op: str, ins, at: str) -> None:
-        e, where = ins.get("event"), self.where
-        if e not in self.ev_index:
-            _fail(where, f"{at}: unknown event {json.dumps(e)}; declare it in \"events\""
-                  + (did_you_mean(str(e), self.ev_index) if len(self.ev_index) <= 20 else ""))
+        e = ins.get("event")
+        if not isinstance(e, str) or e not in self.ev_index:   # a list or object is no name
+            near = did_you_mean(e, self.near) if isinstance(e, str) and len(self.near) else ""
+            _fail(self.where, f"{at}: unknown event {shown(e)}; declare it in \"events\"{near}")
         if op == "signal":
-            self._row(SIGNAL, self.ev_index[e], 0)
+            self._row(SIGNAL, self.ev_index[e], 0, True, at)
             return
         c = ins.get("count", 1)
-        if not _int(c) or c < 1:
-            _fail(where, f"{at}: a wait's \"count\" must be a positive integer, "
-                         f"found {json.dumps(c)}")
-        if c > MAX_COUNT:
-            _fail(where, f"{at}: a wait's \"count\" {c} is above the limit of {MAX_COUNT}")
-        self._row(WAIT, self.ev_index[e], c)
-
-    def all_executed(self) -> None:
-        never = np.flatnonzero(self.placed < 0)
-        if len(never):
-            t = int(never[0])
-            more = f" (and {len(never) - 1} more)" if len(never) > 1 else ""
-            _fail(self.where, f"task {t} ({self.graph.label(t)}) is never executed{more}")
-
-
-def _number_signals(code: np.ndarray, arg: np.ndarray, cnt: np.ndarray, n_events: int) -> None:
-    """Write each signal's count: its position among its event's signals (as `lower` does)."""
-    sig = np.flatnonzero(code == SIGNAL)
-    if len(sig):
-        ev = arg[sig]
-        o = np.argsort(ev, kind="stable")
-        first = np.r_[0, np.cumsum(np.bincount(ev, minlength=n_events))]
-        ords = np.empty(len(sig), np.int32)
-        ords[o] = np.arange(len(sig)) - first[ev[o]] + 1
-        cnt[sig] = ords
+        self._row(WAIT, self.ev_index[e], c, _int(c) or bad_count(c), at)
