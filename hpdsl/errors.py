@@ -44,9 +44,13 @@ def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """
     if len(text) <= limit:
         return text
-    keep = limit - len(f"[... {len(text)} characters cut ...]")
+    cut = len(text)
+    for _ in range(2):   # the mark's own length depends on the number it shows
+        mark = f"[... {cut} characters cut ...]"
+        keep = max(limit - len(mark), 0)
+        cut = len(text) - keep
     head, tail = keep - keep // 2, keep // 2
-    return f"{text[:head]}[... {len(text) - keep} characters cut ...]{text[len(text) - tail:]}"
+    return f"{text[:head]}[... {cut} characters cut ...]{text[len(text) - tail:]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,7 @@ class _Lowering:
     def __init__(self):
         self.diags: list[Diagnostic] = []
         self.display = ""
-        self.names: dict[str, Names] = {}   # per kind of declaration, its names (complete
-                                            # before the first reference is resolved)
+        self.names: dict[str, Names] = {}   # declared names per kind, for did_you_mean
 
     def err(self, loc: Loc | None, msg: str) -> None:
         self.diags.append(Diagnostic(loc, msg))
@@ -253,8 +252,7 @@ class _Lowering:
     def resolve(self, ref, table: dict, what: str):
         """The object `ref` names; None if unknown (reported) or if it failed to lower."""
         if ref.name not in table:
-            # one Names per table: a file naming thousands of unknown ones stays linear
-            names = self.names.setdefault(what, Names(table))
+            names = self.names.setdefault(what, Names(table))   # one per table: linear
             self.err(self.loc(ref), f"unknown {what} '{ref.name}'" + did_you_mean(ref.name, names))
             return None
         return table[ref.name]

@@ -21,7 +21,9 @@ def add_parser(sub) -> None:
                     "and emulate every plan, and print a table (emulated and predicted "
                     "makespan, lower bound, speedup over serial, utilization, exposed "
                     "communication, solve time) with a few lines on why. Without SPEC: the "
-                    "bundled DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling 'fine').")
+                    "bundled DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling 'fine'). "
+                    "Exits 1 when a scheduler fails (no schedule, or no plan) or a plan is "
+                    "found invalid; the table and the JSON show the others all the same.")
     add_target_args(p, spec_optional=True)
     p.add_argument("--schedulers", "-s", metavar="A,B,...",
                    help="comma-separated scheduler names (default: serial,heft,fifo, plus "
@@ -37,7 +39,8 @@ def add_parser(sub) -> None:
                    help="print one JSON object {\"results\": [...], ...} instead of the table")
     p.add_argument("--report", metavar="DIR",
                    help="also write a self-contained HTML report with Gantt charts and "
-                        "Chrome traces into DIR (replaced as a whole)")
+                        "Chrome traces into DIR (replaced as a whole, but only a folder that "
+                        "is empty or that hpdsl wrote: it holds a .hpdsl-report file)")
     p.set_defaults(run=run)
 
 
@@ -112,7 +115,10 @@ def run(args) -> int:
         args.target = args.target or DEFAULT_TARGET
     check_solver_args(args)
     if args.report:
-        check_output_path(args.report, folder=True)   # before solving, not after
+        from hpdsl.report import check_report_dir
+
+        check_output_path(args.report, folder=True, inputs=[args.spec])   # before solving
+        check_report_dir(args.report)
     names = None if args.schedulers is None else tuple(args.schedulers.split(","))
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
                              max_z3_tasks=args.max_z3_tasks,
@@ -140,4 +146,7 @@ def run(args) -> int:
         print(text(c, args.spec))
         if args.report:
             print(f"\nreport: {args.report}/report.html")
-    return 0
+    failed = [r.scheduler for r in c.runs if not r.ok or (r.result is not None and not r.result.ok)]
+    if failed:
+        progress(f"failed: {', '.join(failed)} (no schedule, no plan or an invalid plan)")
+    return 1 if failed else 0

@@ -15,9 +15,11 @@ def add_parser(sub) -> None:
                                    "the plan is invalid (a missing sync, a deadlock, too many "
                                    "flags, ...).")
     add_target_args(p)
-    p.add_argument("plan", metavar="PLAN", help="the plan JSON file")
+    p.add_argument("plan", metavar="PLAN",
+                   help="the plan JSON file (a regular file, at most 16 MiB + 1 KiB per task)")
     p.add_argument("--trace", metavar="FILE",
-                   help="write a Chrome trace-event JSON file (open it in Perfetto)")
+                   help="write a Chrome trace-event JSON file (open it in Perfetto); written "
+                        "atomically, through a symbolic link, never onto an input")
     p.add_argument("--no-contention", action="store_true",
                    help="run every task at its uncontended cost-model time (default: share "
                         "link and memory bandwidth)")
@@ -27,13 +29,17 @@ def add_parser(sub) -> None:
 
 
 def summary(graph, d: dict) -> str:
-    err = d["prediction_error"]
+    err, bad = d["prediction_error"], d["violations"]
+    end = microseconds(d["makespan_ns"])
+    vs = ("" if err is None else " (the emulation matches it)" if err == 0 else
+          f" (emulated {abs(err):.1%} {'above' if err > 0 else 'below'} it)")
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
              f"{graph.devices} device(s)",
              f"plan         {d['scheduler']} ({d['status']})",
-             f"emulated     {microseconds(d['makespan_ns'])}",
-             f"predicted    {microseconds(d['predicted_makespan_ns'])}"
-             + (f" (emulated is {err:+.1%})" if err is not None else ""),
+             # an invalid plan's run measures nothing: its end is no makespan to compare
+             f"emulated     none: the plan is invalid (the run ended at {end})" if bad
+             else f"emulated     {end}",
+             f"predicted    {microseconds(d['predicted_makespan_ns'])}" + vs,
              f"lower bound  {microseconds(d['lower_bound_ns'])}",
              "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in d["utilization"].items()),
              "starved      " + ", ".join(f"{c} {microseconds(t)}" for c, t in d["starved_ns"].items())
@@ -44,24 +50,35 @@ def summary(graph, d: dict) -> str:
                      f"{o['tasks']} tasks, busy {microseconds(o['busy_ns'])}")
     for w in d["warnings"]:
         lines.append(f"warning: {w['message']}")
-    if d["violations"]:
-        lines.append(f"INVALID: {len(d['violations'])} finding(s)")
-        lines += [f"  {v['kind']}: {v['message']}" for v in d["violations"]]
+    if bad:
+        lines.append(f"INVALID: {len(bad)} finding(s)")
+        lines += [f"  {v['kind']}: {v['message']}" for v in bad]
     else:
         lines.append("valid        no findings")
     return "\n".join(lines)
 
 
-def read_plan_text(path: str, n_tasks: int) -> str:
-    """The plan file as text: bounded (a lowered plan takes well under 4 KiB a task), UTF-8."""
-    from hpdsl.errors import Loc, UserError
+# A lowered plan takes about 150 bytes a task (and a barrier per queue per kernel): the
+# bound leaves room for hand edits, and keeps the JSON parser's memory (~12x the text)
+# to what a real plan of the graph needs (docs/limits.md).
+PLAN_BASE_BYTES = 16 * 2**20
+PLAN_BYTES_PER_TASK = 1024
 
-    limit = min(2**31, 2**26 + 4096 * n_tasks)
+
+def plan_limit(n_tasks: int) -> int:
+    return PLAN_BASE_BYTES + PLAN_BYTES_PER_TASK * n_tasks
+
+
+def read_plan_text(path: str, n_tasks: int) -> str:
+    """The plan file as text: a regular file, bounded (`plan_limit`), UTF-8."""
+    from hpdsl.errors import Loc, UserError
+    from hpdsl.inputs import Unreadable, read_input
+
+    limit = plan_limit(n_tasks)
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise UserError(f"cannot read plan '{path}': {e.strerror}") from None
+        data = read_input(path, limit).data
+    except Unreadable as e:
+        raise UserError(f"cannot read plan '{path}': it {e}") from None
     if len(data) > limit:
         raise UserError(f"plan '{path}' is larger than {limit} bytes, more than any plan for "
                         f"this graph of {n_tasks} tasks takes", loc=Loc(path))
@@ -78,24 +95,33 @@ def run(args) -> int:
     from hpdsl.commands.common import (check_output_path, load_graph, print_result, progress,
                                        write_atomic)
     from hpdsl.emulator import EmulatorOptions, emulate
+    from hpdsl.errors import Diagnostic, Loc, UserError
+    from hpdsl.inputs import Unreadable, read_input
     from hpdsl.machine import Machine
     from hpdsl.plan import check_plan, load_plan
     from hpdsl.records import emulate_record
 
     if args.trace:
-        check_output_path(args.trace)
-    _, graph = load_graph(args)
+        check_output_path(args.trace, inputs=[args.spec, args.plan])
+    try:   # a FIFO, a folder or a missing plan fails now, not after generating the graph
+        read_input(args.plan, 0)
+    except Unreadable as e:
+        raise UserError(f"cannot read plan '{args.plan}': it {e}") from None
+    spec, graph = load_graph(args)
     text = read_plan_text(args.plan, graph.n_tasks)
     machine = Machine.of(graph.hardware, graph.devices)
     plan = load_plan(text, graph, machine, args.plan)
-    static = check_plan(plan, graph, machine)
+    try:
+        static = check_plan(plan, graph, machine)
+    except UserError as e:   # a plan too costly to check: say which file
+        raise UserError([Diagnostic(Loc(args.plan), d.message) for d in e.diagnostics]) from None
     if graph.n_tasks > 100_000:
         progress(f"emulating {graph.n_tasks} tasks, {plan.n_instructions} instructions")
     r = emulate(graph, machine, plan, EmulatorOptions(contention=not args.no_contention))
     if args.trace:
         from hpdsl.emulator.trace import chrome_trace
 
-        write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
+        write_atomic(args.trace, chrome_trace(graph, machine, plan, r), spec.files + (args.plan,))
     d = emulate_record(plan.header, r, static)
     print_result(d, args.json, summary(graph, d), ("trace", args.trace))
     return 1 if d["violations"] else 0
