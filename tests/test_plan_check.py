@@ -111,3 +111,21 @@ def test_an_event_linking_thousands_of_queues_is_refused_not_checked_out_of_memo
                             f"(producer queue, consumer queue, event) triples, more than the "
                             f"{n * n - 1} hpdsl checks; its events link too many queues (one event "
                             "signalled or waited for by thousands of queues)")
+
+
+def test_wrong_bases_are_listed_up_to_ten_then_counted():
+    n = 14
+    hw = hardware(cores=(("C", 2),), flags=1)
+    g = explicit(hw, [1, 1], [], ["C", "C"])
+    m = Machine.of(hw)
+    rows0 = [(EXEC, 0, 0)] + [(SIGNAL, e, 1) for e in range(n)]
+    rows1 = [(WAIT, e, 1) for e in range(n)] + [(EXEC, 1, 0)]
+    rows = rows0 + rows1
+    p = Plan(queues=tuple(w.name for w in m.workers), ptr=[0, len(rows0), len(rows)],
+             code=[r[0] for r in rows], arg=[r[1] for r in rows], count=[r[2] for r in rows],
+             event_names=tuple(f"e{i}" for i in range(n)), event_device=[0] * n,
+             event_flag=[0] * n)   # all on flag 0, all counting from 0
+    msgs = check_sharing(p, g, m)
+    assert msgs[0] == ("event 'e1' on flag 0 of device 0 counts from 0, not from 1 (the signals "
+                       "of the events before it on that flag)")
+    assert msgs[10] == "... and 3 more events counting from a wrong base"

@@ -175,11 +175,14 @@ def check_sharing(plan, graph, machine) -> list[str]:
     if len(shared) == 0:
         return []
     out = []
-    for i in shared[plan.event_base[o[shared]] != want[shared]][:10]:
+    wrong = shared[plan.event_base[o[shared]] != want[shared]]
+    for i in wrong[:MAX_LISTED]:
         e = int(o[i])
         out.append(f"event '{plan.event_names[e]}' on flag {plan.event_flag[e]} of device "
                    f"{plan.event_device[e]} counts from {plan.event_base[e]}, not from "
                    f"{want[i]} (the signals of the events before it on that flag)")
+    if len(wrong) > MAX_LISTED:
+        out.append(f"... and {len(wrong) - MAX_LISTED} more events counting from a wrong base")
     lat_lo, lat = signal_latency(plan, graph, machine)
     tracked = np.unique(o[shared])
     if not np.all(single_producer(plan)[tracked]):
