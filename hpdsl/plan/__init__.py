@@ -9,7 +9,8 @@ Modules, each importing only those above it: `program` (the `Plan` value, its op
 per-instruction queries), `ties` (stream order of zero-time tasks tied at one instant),
 `order` (what a plan alone proves about signal order), `turns` (turn events),
 `flags` (sync flags: own, shared by chains, the too-few-flags error), `lower`
-(`Schedule` -> `Plan`), `check` (the static checker), `json_io` (plan JSON).
+(`Schedule` -> `Plan`), `check` (the static checker), `wellformed` (what every plan loader
+checks on decoded arrays), `json_io` (plan JSON).
 """
 from __future__ import annotations
 
