@@ -55,7 +55,7 @@ def _events(doc, n, used):
 
 
 def _declarations() -> str:
-    """Dense hardware declarations just under MAX_SPEC_BYTES: the slowest file to parse."""
+    """Dense hardware declarations just under MAX_FILE_BYTES: the slowest file to parse."""
     out, size, i = [], 0, 0
     while True:
         line = f"hardware h{i} {{ core C count 1 }}\n"

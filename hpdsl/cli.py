@@ -12,8 +12,9 @@ import sys
 
 from hpdsl import __version__
 from hpdsl.errors import UserError
+from hpdsl.progress import quiet
 
-COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare")
+COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare", "sweep", "lsp")
 EXIT_STATUS = ("Exit status: 0 on success; 1 on any user error (a bad command line included), "
                "an invalid plan (emulate) or a failed scheduler (compare); 130 when interrupted.")
 
@@ -31,8 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hpdsl",
         description="Write down, solve and check tile-level schedules on heterogeneous "
                     "accelerators. Pipeline: .hpm spec -> task graph -> schedule -> plan -> emulation.",
-        epilog="Run 'hpdsl COMMAND --help' for a command's options. " + EXIT_STATUS
-               + " Limits on inputs: docs/limits.md. Docs: docs/index.md.")
+        epilog="Run 'hpdsl COMMAND --help' for a command's options. Docs: docs/index.md. "
+               "Long stages draw progress bars on stderr when it is a terminal (never with "
+               "--json; TQDM_DISABLE=1 turns them off). " + EXIT_STATUS
+               + " Limits on inputs: docs/limits.md.")
     p.add_argument("--version", action="version", version=f"hpdsl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -53,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.run(args) or 0)
+        with quiet(getattr(args, "json", False)):   # bars never in a run whose output is JSON
+            return int(args.run(args) or 0)
     except UserError as e:
         print(str(e), file=sys.stderr)
         return 1

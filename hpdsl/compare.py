@@ -28,8 +28,8 @@ from hpdsl.records import comparison_record
 # list rules are quadratic in the ready-set size: ~3 minutes each at 200k tasks, where
 # serial, heft and fifo solve in about a second and emulate in about 10 s each.
 BIG_GRAPH_TASKS = 20_000
-FAST = ("serial", "heft", "fifo")
-SMALL_EXTRA = ("dispatch", "cp")
+FAST = ("serial", "heft-l2", "heft")
+SMALL_EXTRA = ("fifo", "dispatch", "cp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +91,19 @@ class Comparison:
     def speedup(self, r: Run) -> float | None:
         """serial's emulated makespan over this run's; None without a valid serial run."""
         base = self.run("serial")
-        if base is None or not base.ok or not r.ok or not r.makespan or not base.makespan:
+        if base is None or not base.ok or not r.ok:
             return None
-        return base.makespan / r.makespan
+        return speedup(base.makespan, r.makespan)
 
     def to_dict(self) -> dict:
         """The `--json` object (DESIGN §7): graph facts plus one result per scheduler."""
         return comparison_record(self)
+
+
+def speedup(base_ns: int | None, ns: int | None) -> float | None:
+    """The baseline's makespan over a run's: how many times faster the run is (None
+    without both makespans)."""
+    return base_ns / ns if base_ns and ns else None
 
 
 def scheduler_names(names) -> tuple[str, ...]:
@@ -115,8 +121,9 @@ def scheduler_names(names) -> tuple[str, ...]:
 def choose(graph: TaskGraph, options: CompareOptions) -> tuple[tuple[str, ...], tuple]:
     """The schedulers to run and the ones left out with a reason.
 
-    Default: serial, heft and fifo always; dispatch and cp up to BIG_GRAPH_TASKS tasks;
-    z3 up to `z3_default_tasks` tasks.
+    Default: serial, heft-l2 (the tile-level plan that earns its weight reuse) and heft
+    always; fifo, dispatch and cp up to BIG_GRAPH_TASKS tasks; z3 up to
+    `z3_default_tasks` tasks.
     """
     if options.schedulers is not None:
         return scheduler_names(options.schedulers), ()
@@ -148,6 +155,7 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
     from hpdsl.plan import lower
     from hpdsl.solvers import Options
     from hpdsl.solvers import run as solve
+    from hpdsl.traffic import reread_lines
 
     sopt = Options(time_limit=options.time_limit, seed=options.seed,
                    max_z3_tasks=options.max_z3_tasks,
@@ -177,7 +185,8 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
     act = activity(graph, machine, res.start, res.end, s.worker, res.makespan)
     lines = why(name, graph, machine, act, kernels=kernels, exposed_comm=res.exposed_comm,
                 starved=res.starved, prediction_error=res.prediction_error,
-                errors=len(res.errors))
+                errors=len(res.errors),
+                traffic=tuple(reread_lines(graph, machine, res.traffic, res.start, res.end)))
     return Run(name, schedule=s, plan=plan, result=res, lower_seconds=t1 - t0,
                emulate_seconds=t2 - t1, kernels=kernels, why=tuple(lines), activity=act)
 
@@ -202,7 +211,8 @@ def contrast(c: Comparison) -> list[str]:
     good = [r for r in c.runs if r.ok and r.result is not None and r.result.ok]
     if not good:
         return []
-    best = min(good, key=lambda r: r.makespan)   # ties: the first in run order
+    # ties: a proven optimum first (it says more), then the first in run order
+    best = min(good, key=lambda r: (r.makespan, r.schedule.status != "optimal"))
     lines = []
     base = c.run("serial")
     if base is not None and base in good and best.makespan == base.makespan:

@@ -61,11 +61,14 @@ def level_bandwidth(hw: Hardware, core: CoreType, nbytes: np.ndarray) -> np.ndar
     return np.where(fits, hw.cache.bandwidth, hw.memory.bandwidth) / per
 
 
-def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) -> np.ndarray:
+def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray,
+               offchip: bool = True) -> np.ndarray:
     """float ns for the workload tasks `sel` on one instance of `core` (before rounding).
 
     The tile flow as planned: a tile whose bytes fit its core's share of L2 moves them at
-    its L2 share, and its compulsory part (`bytes_hbm`) also at its HBM share, in parallel.
+    its L2 share, and its compulsory part (`bytes_hbm`, an estimate) also at its HBM share,
+    in parallel. `offchip=False`: every byte through L2 and no HBM part, what the
+    emulator's cache model starts from before it adds the HBM traffic the order earns.
     """
     kind = graph.kinds[graph.kind[sel[0]]] if len(sel) else ""
     q = core.queue_for(kind)
@@ -73,15 +76,23 @@ def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray) 
     if q.rate:
         t = np.maximum(t, graph.flops[sel] / q.rate * 1e9)
     nbytes = graph.bytes_in[sel] + graph.bytes_out[sel]
-    bw = level_bandwidth(hw, core, nbytes)
+    cached = hw.cache is not None and hw.memory is not None
+    if offchip or not cached:
+        bw = level_bandwidth(hw, core, nbytes)
+    else:
+        bw = np.full(len(sel), hw.cache.bandwidth / max(1, core.count))
     t = np.maximum(t, np.divide(nbytes * 1e9, bw, out=np.zeros(len(sel)), where=bw > 0))
-    if hw.cache is not None and hw.memory is not None:
-        hbm_share = hw.memory.bandwidth / max(1, core.count)
-        t = np.maximum(t, graph.bytes_hbm[sel] / hbm_share * 1e9)
+    if cached and offchip:
+        t = np.maximum(t, graph.bytes_hbm[sel] / hbm_share(hw, core) * 1e9)
     if hw.link is not None:
         remote = (graph.dst[sel] >= 0) & (graph.dst[sel] != graph.device[sel])
         t = np.maximum(t, np.where(remote, graph.bytes_sent[sel], 0.0) / hw.link.bandwidth * 1e9)
     return t + task_overhead_ns(hw)
+
+
+def hbm_share(hw: Hardware, core: CoreType) -> float:
+    """Bytes/s of HBM one instance of `core` gets (its type's instances all streaming)."""
+    return hw.memory.bandwidth / max(1, core.count)
 
 
 def _too_slow(graph: TaskGraph, hw: Hardware, core: CoreType, task: int, t: float):
@@ -90,11 +101,10 @@ def _too_slow(graph: TaskGraph, hw: Hardware, core: CoreType, task: int, t: floa
                     f"clock of hardware '{hw.name}'", loc=hw.loc)
 
 
-def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
-    """int64 array (n_tasks, n_core_types): ns to run each task on each core type, -1 if it cannot."""
+def _times(graph: TaskGraph, machine: Machine, offchip: bool) -> np.ndarray:
+    """float64 (n_tasks, n_core_types): ns on each core type before rounding, -1 if it cannot."""
     hw = machine.hardware
-    n = graph.n_tasks
-    out = np.full((n, len(hw.cores)), INELIGIBLE, dtype=np.int64)
+    out = np.full((graph.n_tasks, len(hw.cores)), float(INELIGIBLE))
     for k, kind in enumerate(graph.kinds):
         sel = np.flatnonzero(graph.kind == k)
         if len(sel) == 0:
@@ -103,12 +113,30 @@ def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
         for ci, core in enumerate(hw.cores):
             if core.name not in graph.cores[k] or not core.can(kind):
                 continue
-            t = work_times(graph, hw, core, sel)
+            t = work_times(graph, hw, core, sel, offchip)
             slow = np.flatnonzero((fixed < 0) & ~(t <= MAX_TASK_NS))
             if len(slow):
                 _too_slow(graph, hw, core, int(sel[slow[0]]), float(t[slow[0]]))
-            out[sel, ci] = np.where(fixed >= 0, fixed, np.ceil(t)).astype(np.int64)
+            out[sel, ci] = np.where(fixed >= 0, fixed, t)
     return out
+
+
+def task_times(graph: TaskGraph, machine: Machine) -> np.ndarray:
+    """int64 array (n_tasks, n_core_types): ns to run each task on each core type, -1 if it cannot."""
+    return np.ceil(_times(graph, machine, True)).astype(np.int64)
+
+
+def cached_times(graph: TaskGraph, machine: Machine) -> tuple[np.ndarray, np.ndarray]:
+    """What the emulator's L2 model adds a task's earned HBM traffic to: per task and core
+    type, the float ns of everything else (all its bytes through L2 at the core's share,
+    compute, link, overhead; -1 where it cannot run), and per core type its HBM share in
+    bytes/s. A task reading `h` bytes from HBM then takes
+    ceil(max(base, h / share * 1e9 + overhead)) ns: exactly `task_times` when `h` is the
+    estimate `bytes_hbm` and the tile fits its core's L2 share. Hardware with memory and
+    cache only.
+    """
+    hw = machine.hardware
+    return _times(graph, machine, False), np.array([hbm_share(hw, c) for c in hw.cores])
 
 
 def fastest_times(graph: TaskGraph, machine: Machine, times: np.ndarray | None = None):

@@ -2,6 +2,13 @@
 
 A `UserError` carries one or more `Diagnostic`s, each `file:line:col: error: sentence`.
 Anything else that escapes a stage is a bug in hpdsl and is allowed to show a traceback.
+
+A diagnostic is an error (the input is refused) or a warning (accepted, but probably not
+what was meant). Checks append both to one list; loading refuses a file only for its
+errors, and editors (`hpdsl lsp`) show each with its own severity.
+
+Reports are capped so that they stay short and linear in the input however many mistakes
+a hostile file makes (docs/limits.md).
 """
 from __future__ import annotations
 
@@ -25,8 +32,11 @@ class Loc:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-# Caps on what one error report holds, so that output stays linear in the input (and
-# short) however many mistakes a hostile file makes (docs/limits.md).
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+
+# Caps on what one error report holds (docs/limits.md).
 MAX_MESSAGE_CHARS = 1000       # one diagnostic's sentence; longer ones are cut in the middle
 MAX_SHOWN_DIAGNOSTICS = 1000   # diagnostics printed by one error; the rest are counted
 MAX_LISTED_NAMES = 12          # names listed after "valid:"; past that, the nearest and a count
@@ -55,15 +65,29 @@ def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One located message, gcc style: `file:line:col: error: sentence` (the sentence at
+    most MAX_MESSAGE_CHARS long: an echoed 4 MB name is cut in the middle).
+
+    >>> str(Diagnostic(Loc("a.hpm", 3, 5), "hardware 'H' has no memory", WARNING))
+    "a.hpm:3:5: warning: hardware 'H' has no memory"
+    """
+
     loc: Loc | None
     message: str
+    severity: str = ERROR
 
     def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
         object.__setattr__(self, "message", clip(self.message))
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
     def __str__(self) -> str:
         where = f"{self.loc}: " if self.loc is not None else ""
-        return f"{where}error: {self.message}"
+        return f"{where}{self.severity}: {self.message}"
 
 
 class UserError(Exception):

@@ -36,9 +36,9 @@ class Activity:
 # What can make an emulated makespan differ from the scheduler's, named without claiming
 # which one did: `why` sees totals only, not the per-task predicted times.
 SLOWER = ("candidate causes: link, L2 and HBM bandwidth shared among the tasks running "
-          "at once, and off-chip traffic once live data outgrows L2, where the "
-          "scheduler's estimate charges fixed bandwidth shares with intermediates in L2 "
-          "and sees links only through its per-link send timelines")
+          "at once, and the L2 misses and write-backs the plan's order causes, where the "
+          "scheduler's estimate charges fixed bandwidth shares with weights reused and "
+          "intermediates in L2, and sees links only through its per-link send timelines")
 FASTER = ("the plan runs each task as soon as its waits allow, earlier than the "
           "scheduler's estimate where it charged latencies or link time that the "
           "run did not need")
@@ -116,8 +116,9 @@ def idle_sentence(act: Activity, core: str, explicit: bool) -> str:
 
 def why(name: str, graph: TaskGraph, machine: Machine, act: Activity, *, kernels: int,
         exposed_comm: int, starved: dict, prediction_error: float | None,
-        errors: int) -> list[str]:
-    """A few sentences on what limited one run (see the module docstring)."""
+        errors: int, traffic: tuple[str, ...] = ()) -> list[str]:
+    """A few sentences on what limited one run (see the module docstring); `traffic`: the
+    off-chip sentences worth saying (`hpdsl.traffic.reread_lines`)."""
     explicit = graph.task_names is not None
     lines = []
     idle = [idle_sentence(act, c, explicit) for c in machine.core_types
@@ -137,6 +138,7 @@ def why(name: str, graph: TaskGraph, machine: Machine, act: Activity, *, kernels
         lines.append("ready tasks waited beside an idle " + ", ".join(
             f"{c} {duration(v)} ({v / act.makespan:.0%})" for c, v in waits.items())
             + " per device (ordering or barriers, not a lack of cores)")
+    lines += traffic
     if prediction_error is not None and prediction_error >= 0.05:
         lines.append(f"emulated {prediction_error:+.0%} vs. predicted ({SLOWER})")
     elif prediction_error is not None and prediction_error <= -0.05:

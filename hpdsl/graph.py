@@ -43,11 +43,10 @@ class TaskGraph:
     `matmul`/`vector`/`send`/..., or the core type named by an explicit task), `device`,
     `flops`, `bytes_in`, `bytes_out` (bytes read / written in device memory),
     `bytes_sent` and `dst` (a `send` task's payload and target device, else 0 / -1),
-    `bytes_hbm` (the compulsory off-chip part of bytes_in + bytes_out when intermediate
-    data stays in L2: weights once per expert, the layer's input once, amortized over the
-    tiles that share them), `bytes_spill` (the off-chip part when intermediates do not
-    stay in L2: bytes_hbm plus the intermediate input once and the output write-back;
-    defaults to bytes_in + bytes_out, i.e. no reuse; see docs/cost-model.md),
+    `bytes_hbm` (the cost model's estimate of the off-chip part of bytes_in + bytes_out:
+    weights once per expert, the layer's input once, amortized over the tiles that share
+    them, intermediates in L2; see docs/cost-model.md; the emulator charges what the
+    plan's order earns instead, from `data`),
     `fixed_ns` (-1 unless the time is given), `expert`, `row0`, `rows`, `col0`, `cols`
     (the tile's region, for labels and memory checks; -1/0 where meaningless).
     `cores[k]` lists the core types able to run kind `k` (pinned by the tiling's `on`).
@@ -80,14 +79,14 @@ class TaskGraph:
     task_names: tuple[str, ...] | None = None   # explicit graphs keep their task names
     op_kinds: tuple[str, ...] = ()              # op index -> op kind (dispatch, swiglu, ...)
     bytes_hbm: np.ndarray | None = None         # always set by build()
-    bytes_spill: np.ndarray | None = None
+    data: object = None                         # hpdsl.blocks.DataBlocks (workload graphs)
 
     @classmethod
     def build(cls, *, name, hardware, devices, ops, kinds, cores, op, kind, device,
               src, dst_edges, flops=None, bytes_in=None, bytes_out=None, bytes_sent=None,
               dst=None, fixed_ns=None, expert=None, row0=None, rows=None, col0=None,
               cols=None, task_names=None, op_kinds=(), bytes_hbm=None,
-              bytes_spill=None) -> "TaskGraph":
+              data=None) -> "TaskGraph":
         """Freeze arrays, deduplicate edges and build CSR both ways."""
         n = len(op)
         z = lambda v, dt, fill=0: _frozen(np.full(n, fill, dtype=dt) if v is None else v, dt)
@@ -103,21 +102,18 @@ class TaskGraph:
         succ_ptr, succ = csr(n, src, de)
         pred_ptr, pred = csr(n, de, src)
         b_in, b_out = z(bytes_in, np.float64), z(bytes_out, np.float64)
-        if bytes_spill is None:
-            bytes_spill = b_in + b_out    # no reuse known: all traffic goes off chip
         return cls(name=name, hardware=hardware, devices=devices, ops=tuple(ops),
                    kinds=tuple(kinds), cores=tuple(tuple(c) for c in cores),
                    op=z(op, np.int32), kind=z(kind, np.int16), device=z(device, np.int32),
                    flops=z(flops, np.float64), bytes_in=b_in, bytes_out=b_out,
                    bytes_sent=z(bytes_sent, np.float64), bytes_hbm=z(bytes_hbm, np.float64),
-                   bytes_spill=z(bytes_spill, np.float64),
                    dst=z(dst, np.int32, -1), fixed_ns=z(fixed_ns, np.int64, -1),
                    expert=z(expert, np.int32, -1), row0=z(row0, np.int32, -1),
                    rows=z(rows, np.int32), col0=z(col0, np.int32, -1), cols=z(cols, np.int32),
                    succ_ptr=_frozen(succ_ptr, np.int64), succ=_frozen(succ, np.int32),
                    pred_ptr=_frozen(pred_ptr, np.int64), pred=_frozen(pred, np.int32),
                    task_names=None if task_names is None else tuple(task_names),
-                   op_kinds=tuple(op_kinds))
+                   op_kinds=tuple(op_kinds), data=data)
 
     @property
     def n_tasks(self) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from hpdsl.blocks import compulsory
 from hpdsl.utilization import utilization
 
 
@@ -57,10 +58,13 @@ def plan_findings(messages) -> list[dict]:
     return [{"kind": "plan", "severity": "error", "message": m} for m in messages]
 
 
-def measured(res) -> dict:
-    """An emulator `Result`'s measurements, as `emulate` and `compare` report them."""
+def measured(res, graph=None) -> dict:
+    """An emulator `Result`'s measurements, as `emulate` and `compare` report them; with the
+    graph, also the compulsory off-chip bytes per op its `traffic` compares with."""
     return {"starved_ns": {k: float(v) for k, v in res.starved.items()},
             "exposed_comm_ns": int(res.exposed_comm),
+            "traffic": {op: dict(t) for op, t in res.traffic.items()},
+            **({} if graph is None else {"compulsory_hbm_bytes": compulsory(graph)}),
             "ops": [{"op": o.op, "first_start_ns": o.first_start, "last_end_ns": o.last_end,
                      "busy_ns": o.busy, "tasks": o.tasks} for o in res.ops]}
 
@@ -72,14 +76,14 @@ def schedule_record(graph, machine, s) -> dict:
             "tasks": graph.n_tasks, "notes": list(s.notes)}
 
 
-def emulate_record(header, res, static) -> dict:
+def emulate_record(header, res, static, graph=None) -> dict:
     """`hpdsl emulate`: a plan's header, its emulation `res` and the static checker's messages."""
     violations = plan_findings(static) + findings(res.errors)
     return {**common(Claim.of_header(header), res.makespan, dict(res.utilization), violations),
             "warnings": findings(res.warnings),
             # an invalid plan's run is no makespan: measuring the prediction by it misleads
             "prediction_error": None if violations else res.prediction_error,
-            **measured(res)}
+            **measured(res, graph)}
 
 
 def run_record(c, r) -> dict:
@@ -97,7 +101,7 @@ def run_record(c, r) -> dict:
                  kernels=r.kernels, launch_ns=r.kernels * int(c.machine.hardware.launch))
     if res is not None:
         act = r.activity
-        d.update(measured(res), comm_ns=int(act.comm_ns) if act is not None else None,
+        d.update(measured(res, c.graph), comm_ns=int(act.comm_ns) if act is not None else None,
                  idle=dict(act.idle) if act is not None else {})
     d["speedup_vs_serial"] = c.speedup(r)
     d["why"] = list(r.why)

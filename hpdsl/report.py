@@ -5,7 +5,6 @@
     DIR/util_<s>.png         emulated utilization over time per core type
     DIR/trace_<s>.json       Chrome trace of the emulated run (open in Perfetto)
     DIR/graph.svg            the task graph, for small graphs when Graphviz `dot` exists
-
     DIR/.hpdsl-report        the mark of a folder hpdsl wrote
 
 The folder is built next to DIR under a temporary name and renamed into place at the
@@ -26,9 +25,10 @@ from typing import Callable
 
 from hpdsl.errors import UserError
 from hpdsl.fmt import duration
+from hpdsl.progress import counter as progress_bar
 
 MARK = ".hpdsl-report"
-MARK_TEXT = ("This folder was written by 'hpdsl compare --report'. The next --report into it "
+MARK_TEXT = ("This folder was written by hpdsl (--report). The next --report into it "
              "replaces it whole.\n")
 GRAPH_DRAW_MAX_TASKS = 200
 # Above this many tasks a trace keeps only the first TRACE_DEVICES devices: a full
@@ -191,9 +191,12 @@ def render(c, folder: Path, spec_path: str = "", traces: bool = True) -> str:
     if c.summary:
         parts.append('<h2>Why</h2><div class="why">'
                      + "<br>".join(html.escape(x) for x in c.summary) + "</div>")
-    parts.append("<h2>Task graph</h2>" + _graph_svg(g, folder))
-    for r in c.runs:
-        parts.append(_scheduler_section(c, r, folder, traces))
+    with progress_bar(len(c.runs) + 1, "report") as bar:   # charts take the time
+        parts.append("<h2>Task graph</h2>" + _graph_svg(g, folder))
+        bar.advance()
+        for r in c.runs:
+            parts.append(_scheduler_section(c, r, folder, traces))
+            bar.advance()
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -219,14 +222,24 @@ def check_report_dir(out_dir: str) -> Path:
 def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
                  progress: Callable[[str], None] | None = None) -> Path:
     """Write the report folder `out_dir` atomically (see the module docstring); return it."""
+    def fill(tmp: Path) -> None:
+        (tmp / "report.html").write_text(render(c, tmp, spec_path, traces), encoding="utf-8")
+
+    return write_folder(out_dir, fill, progress)
+
+
+def write_folder(out_dir: str, fill: Callable[[Path], None],
+                 progress: Callable[[str], None] | None = None) -> Path:
+    """Make the report folder `out_dir` with `fill(folder)`, which writes report.html and
+    whatever goes beside it, and put it in place atomically with the mark (see the module
+    docstring)."""
     dest = check_report_dir(out_dir)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     except OSError as e:
         raise UserError(f"cannot write the report to '{out_dir}': {e.strerror}") from None
     try:
-        text = render(c, tmp, spec_path, traces)
-        (tmp / "report.html").write_text(text, encoding="utf-8")
+        fill(tmp)
         (tmp / MARK).write_text(MARK_TEXT, encoding="utf-8")
         os.chmod(tmp, 0o755)   # mkdtemp makes it private; a report is for reading
         _swap(tmp, dest)

@@ -1,28 +1,56 @@
-"""Workload overrides from the command line: `--set KEY=VALUE` text to a `Settings` value.
+"""Overrides from the command line: `--set KEY=VALUE` text to a `Settings` value.
 
-`parse_settings` reads and types every value (a mistake is a `UserError` naming the
-`--set` it came from); `apply_settings` returns a workload with them applied. Whether the
-overridden workload makes sense as a whole (experts divisible by devices, a routing
-that fits topk) is the language's workload check, run on the result by
-`hpdsl.lang.checked_target`.
+A key is a workload setting (`devices`, `routing`, ...) or a hardware figure written
+`hw.PATH` (`hw.link.bandwidth=107GB/s`, `hw.AIC.rate=9TFLOPS`; `HARDWARE_FORMS`), whose
+value carries a unit checked with the language's unit table and messages
+(`hpdsl.units`). `parse_settings` reads and types every value (a mistake is a
+`UserError` naming the `--set` it came from); `apply_settings` returns a workload with
+them applied, `apply_hardware` a hardware. Whether the result makes sense as a whole
+(experts divisible by devices, a positive bandwidth) is the language's check, run on it
+by `hpdsl.lang.checked_target`.
 
->>> s = parse_settings(["devices=4", "routing=zipf 1.2 seed 3"])
+>>> s = parse_settings(["devices=4", "routing=zipf 1.2 seed 3", "hw.cache.size=96MiB"])
 >>> s.fields, s.routing
 ((('devices', 4),), RoutingSetting(kind='zipf', param=1.2, seed=3))
+>>> s.hardware
+(HardwareSetting(path=('cache', 'size'), value=100663296),)
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Iterable, NamedTuple
 
 from hpdsl.errors import UserError, did_you_mean
 from hpdsl.routing import KINDS as ROUTING_KINDS
-from hpdsl.spec import Routing, Workload
-from hpdsl.units import DTYPE_BYTES
+from hpdsl.spec import CoreType, Hardware, Routing, Workload
+from hpdsl.units import (
+    DIMENSION_WORDS,
+    DTYPE_BYTES,
+    UNIT_EXAMPLE,
+    to_si,
+    unit_problem,
+    value_problem,
+)
 
 INT_SETTINGS = ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "seed")
 SETTINGS = INT_SETTINGS + ("dtype", "routing")
+HW = "hw."
+# hardware figures by path: the dimension of the value ("count": a whole number, no unit)
+HW_FIGURES = {("clock",): "frequency", ("launch",): "time", ("sync", "flags"): "count",
+              ("sync", "latency"): "time", ("memory", "size"): "size",
+              ("memory", "bandwidth"): "bandwidth", ("cache", "size"): "size",
+              ("cache", "bandwidth"): "bandwidth", ("link", "bandwidth"): "bandwidth",
+              ("link", "latency"): "time"}
+# figures of a core type, by the path's last word and length: (CORE, count), (CORE, rate),
+# (CORE, k_slice), (CORE, QUEUE, rate), (CORE, BUFFER, size)
+HW_CORE_FIGURES = {("count", 2): "count", ("rate", 2): "rate", ("k_slice", 2): "count",
+                   ("rate", 3): "rate", ("size", 3): "size"}
+HARDWARE_FORMS = tuple(HW + ".".join(p) for p in HW_FIGURES) + (
+    "hw.CORE.count", "hw.CORE.rate", "hw.CORE.k_slice", "hw.CORE.QUEUE.rate",
+    "hw.CORE.BUFFER.size")
+_NUMBER = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*")
 
 
 class RoutingSetting(NamedTuple):
@@ -34,6 +62,14 @@ class RoutingSetting(NamedTuple):
     seed: int | None
 
 
+class HardwareSetting(NamedTuple):
+    """`--set hw.PATH=VALUE`: the figure's path (`('link', 'bandwidth')`, `('AIC', 'rate')`)
+    and its value in the language's base units (whole numbers for counts, times and sizes)."""
+
+    path: tuple[str, ...]
+    value: float | int
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Typed `--set` overrides, in the order first given (a repeated key: the last value)."""
@@ -41,8 +77,15 @@ class Settings:
     fields: tuple[tuple[str, int | str], ...] = ()   # workload fields: ("devices", 64), ...
     routing: RoutingSetting | None = None
     seed: int | None = None                          # --set seed=N; wins over routing's own
+    hardware: tuple[HardwareSetting, ...] = ()       # --set hw.PATH=VALUE
 
     def __bool__(self) -> bool:
+        return (bool(self.fields) or self.routing is not None or self.seed is not None
+                or bool(self.hardware))
+
+    @property
+    def workload(self) -> bool:
+        """True if some setting changes a workload (not only hardware figures)."""
         return bool(self.fields) or self.routing is not None or self.seed is not None
 
 
@@ -106,15 +149,64 @@ def _whole(key: str, value: str) -> int:
     return v
 
 
+def check_key(key: str, where: str) -> None:
+    """Refuse a key that is no setting and no hardware figure (`where`: the option as given)."""
+    if key.startswith(HW):
+        _figure_dimension(key, where)
+    elif key not in SETTINGS:
+        raise UserError(f"unknown setting '{key}' in {where}{did_you_mean(key, SETTINGS)}")
+
+
+def _figure_dimension(key: str, where: str) -> str:
+    path = tuple(key[len(HW):].split("."))
+    dim = HW_FIGURES.get(path)
+    if dim is None and all(path) and path[0] not in {p[0] for p in HW_FIGURES}:
+        dim = HW_CORE_FIGURES.get((path[-1], len(path)))
+    if dim is None:
+        raise UserError(f"unknown hardware figure '{key}' in {where}"
+                        + did_you_mean(key, HARDWARE_FORMS))
+    return dim
+
+
+def parse_figure(key: str, value: str) -> HardwareSetting:
+    """`--set hw.PATH=VALUE`: the value in base units, its unit checked as the language does.
+
+    >>> parse_figure("hw.link.bandwidth", "107 GB/s")
+    HardwareSetting(path=('link', 'bandwidth'), value=107000000000.0)
+    >>> parse_figure("hw.AIC.rate", "9 GB/s")
+    Traceback (most recent call last):
+    hpdsl.errors.UserError: error: --set hw.AIC.rate=9 GB/s: 'GB/s' is a bandwidth unit, but AIC rate takes a compute rate unit (valid: 'FLOPS', 'GFLOPS', 'PFLOPS', 'TFLOPS')
+    """
+    where = f"--set {key}={value}"
+    dim = _figure_dimension(key, where)
+    path = tuple(key[len(HW):].split("."))
+    if dim == "count":
+        return HardwareSetting(path, _whole(key, value))
+    m = _NUMBER.fullmatch(value)
+    if m is None:
+        raise UserError(f"{where}: expected a number and a {DIMENSION_WORDS[dim]} unit, e.g. "
+                        f"'{key}=2{UNIT_EXAMPLE[dim]}'")
+    number, unit = m.groups()
+    what = " ".join(path)
+    problem = unit_problem(unit, dim, what, number)
+    si = None if problem else to_si(float(number), unit, dim)
+    problem = problem or value_problem(si, dim, what, f"{number} {unit}")
+    if problem:
+        raise UserError(f"{where}: {problem}")
+    # as the language stores them: sizes truncated to bytes, times rounded to ns
+    return HardwareSetting(path, int(si) if dim == "size" else round(si) if dim == "time" else si)
+
+
 def parse_settings(items: Iterable[str]) -> Settings:
     """`KEY=VALUE` texts (as given to `--set`) as typed settings; UserError on a bad one."""
     fields: list[tuple[str, int | str]] = []
+    hardware: list[HardwareSetting] = []
     routing, seed = None, None
     for key, value in _split(items).items():
-        if key not in SETTINGS:
-            raise UserError(f"unknown setting '{key}' in --set {key}={value}"
-                            f"{did_you_mean(key, SETTINGS)}")
-        if key == "seed":
+        check_key(key, f"--set {key}={value}")
+        if key.startswith(HW):
+            hardware.append(parse_figure(key, value))
+        elif key == "seed":
             seed = _whole(key, value)
         elif key in INT_SETTINGS:
             fields.append((key, _whole(key, value)))
@@ -125,7 +217,7 @@ def parse_settings(items: Iterable[str]) -> Settings:
             fields.append((key, value))
         else:
             routing = parse_routing(value)
-    return Settings(tuple(fields), routing, seed)
+    return Settings(tuple(fields), routing, seed, tuple(hardware))
 
 
 def apply_settings(w: Workload, settings: Settings) -> Workload:
@@ -141,4 +233,54 @@ def apply_settings(w: Workload, settings: Settings) -> Workload:
     routing = Routing(kind, param, seed, old.loc)
     if routing != old:
         changes["routing"] = routing
+    if settings.hardware:
+        changes["hardware"] = apply_hardware(w.hardware, settings)
     return w.with_settings(**changes) if changes else w
+
+
+def apply_hardware(hw: Hardware, settings: Settings) -> Hardware:
+    """`hw` with the hardware figures of `settings`; UserError for a part it does not have.
+
+    >>> from hpdsl.spec import CoreType, Queue
+    >>> hw = Hardware("H", (CoreType("C", 2, (Queue("q", ("*",), 1e12),)),))
+    >>> apply_hardware(hw, parse_settings(["hw.C.rate=2TFLOPS"])).cores[0].queues[0].rate
+    2000000000000.0
+    """
+    for path, value in settings.hardware:
+        where = f"--set {HW}{'.'.join(path)}"
+        if path[0] in ("clock", "launch"):
+            hw = replace(hw, **{path[0]: value})
+        elif path[0] == "sync":
+            hw = replace(hw, **{f"sync_{path[1]}": value})
+        elif path[0] in ("memory", "cache", "link"):
+            part = getattr(hw, path[0])
+            if part is None:
+                raise UserError(f"{where}: hardware '{hw.name}' has no {path[0]}", hw.loc)
+            hw = replace(hw, **{path[0]: replace(part, **{path[1]: value})})
+        else:
+            names = [c.name for c in hw.cores]
+            if path[0] not in names:
+                raise UserError(f"{where}: hardware '{hw.name}' has no core type '{path[0]}'"
+                                + did_you_mean(path[0], names), hw.loc)
+            hw = replace(hw, cores=tuple(_set_core(c, path, value, where) if c.name == path[0]
+                                         else c for c in hw.cores))
+    return hw
+
+
+def _set_core(c: CoreType, path: tuple[str, ...], value, where: str) -> CoreType:
+    if path[1] in ("count", "k_slice"):
+        return replace(c, **{path[1]: value})
+    if len(path) == 2:   # CORE.rate: the core type's one queue
+        if len(c.queues) != 1:
+            raise UserError(f"{where}: core type '{c.name}' has {len(c.queues)} queues; "
+                            f"set one with hw.{c.name}.QUEUE.rate"
+                            + did_you_mean("", [q.name for q in c.queues]), c.loc)
+        return replace(c, queues=(replace(c.queues[0], rate=value),))
+    field, items = ("queues", c.queues) if path[2] == "rate" else ("buffers", c.buffers)
+    names = [x.name for x in items]
+    if path[1] not in names:
+        what = "queue" if field == "queues" else "buffer"
+        raise UserError(f"{where}: core type '{c.name}' has no {what} '{path[1]}'"
+                        + did_you_mean(path[1], names), c.loc)
+    return replace(c, **{field: tuple(replace(x, **{path[2]: value}) if x.name == path[1]
+                                      else x for x in items)})

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, replace
 from hpdsl.errors import Loc
 
 ANY = "*"  # the capability of a queue declared by a body-less `core`: it does anything
+# Elements of contraction depth in the K-slice a matmul tile holds beside its output block:
+# HyperParallel-MoE's GMM tiling string on the A3 (baseM 128, baseN 256, baseK 64).
+DEFAULT_K_SLICE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,14 @@ class CoreType:
     queues: tuple[Queue, ...]
     buffers: tuple[Buffer, ...] = ()
     loc: Loc | None = None
+    # contraction depth, in elements, of the operands' K-slice a matmul tile on this core
+    # type holds in its buffer beside the output block (`k_slice N` in the core's body)
+    k_slice: int = DEFAULT_K_SLICE
+    locs: tuple[tuple[str, Loc], ...] = ()     # where its one-line statements were written
+
+    def loc_of(self, statement: str) -> Loc | None:
+        """Where `statement` was written, or the core type's own location."""
+        return dict(self.locs).get(statement, self.loc)
 
     def can(self, capability: str) -> bool:
         """True if some queue of this core type does `capability` (or the task names this type)."""

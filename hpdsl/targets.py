@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hpdsl.errors import UserError, did_you_mean
-from hpdsl.settings import Settings, apply_settings
+from hpdsl.settings import Settings, apply_hardware, apply_settings
 from hpdsl.spec import Graph, Spec, Tiling
 
 
@@ -31,10 +31,13 @@ def resolve_target(spec: Spec, name: str | None) -> Tiling | Graph:
 
 
 def with_settings(item: Tiling | Graph, settings: Settings) -> Tiling | Graph:
-    """`item` with its workload overridden by `settings` (a graph has none to override)."""
+    """`item` with its workload and hardware overridden by `settings` (a graph has no
+    workload to override, only hardware)."""
     if not settings:
         return item
     if isinstance(item, Graph):
-        raise UserError(f"--set changes workload settings, but '{item.name}' is an "
-                        f"explicit graph", item.loc)
+        if settings.workload:
+            raise UserError(f"--set changes workload settings, but '{item.name}' is an "
+                            f"explicit graph", item.loc)
+        return replace(item, hardware=apply_hardware(item.hardware, settings))
     return replace(item, workload=apply_settings(item.workload, settings))

@@ -6,6 +6,10 @@ rates and bandwidths (as vendors quote them), binary prefixes for sizes (GiB, Mi
 """
 from __future__ import annotations
 
+import math
+
+from hpdsl.errors import did_you_mean
+
 # dimension -> {unit: factor to SI base (ns for time)}
 UNITS: dict[str, dict[str, float]] = {
     "time": {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9},
@@ -19,6 +23,12 @@ UNITS: dict[str, dict[str, float]] = {
 
 UNIT_DIMENSION: dict[str, str] = {u: dim for dim, table in UNITS.items() for u in table}
 
+DIMENSION_WORDS = {"time": "time", "size": "size", "rate": "compute rate",
+                   "bandwidth": "bandwidth", "frequency": "frequency"}
+UNIT_EXAMPLE = {"time": "us", "size": "MiB", "rate": "TFLOPS", "bandwidth": "GB/s",
+                "frequency": "GHz"}
+MAX_TIME_NS = 3.6e12   # one hour: a task, latency or launch time longer than that is a typo
+
 DTYPE_BYTES: dict[str, int] = {"bf16": 2, "fp16": 2, "fp32": 4, "fp8": 1, "int8": 1}
 
 
@@ -31,3 +41,33 @@ def to_si(value: float, unit: str, dimension: str) -> float:
     1600000000000.0
     """
     return value * UNITS[dimension][unit]
+
+
+def unit_problem(unit: str | None, dimension: str, what: str, number: str) -> str | None:
+    """The language's message when `unit` does not fit `dimension`; None when it fits.
+
+    >>> unit_problem("usec", "time", "launch", "20")
+    "unknown unit 'usec' for launch (did you mean 'us'? valid: 'ms', 'ns', 's', 'us')"
+    """
+    valid = UNITS[dimension]
+    word = DIMENSION_WORDS[dimension]
+    if not unit:
+        return (f"{what} needs a {word} unit, e.g. '{number} {UNIT_EXAMPLE[dimension]}'"
+                + did_you_mean("", valid))
+    if unit in valid:
+        return None
+    other = UNIT_DIMENSION.get(unit)
+    if other is not None:
+        return (f"'{unit}' is a {DIMENSION_WORDS[other]} unit, but {what} takes a {word} unit"
+                + did_you_mean(unit, valid))
+    return f"unknown unit '{unit}' for {what}" + did_you_mean(unit, valid)
+
+
+def value_problem(si: float, dimension: str, what: str, shown: str) -> str | None:
+    """The language's message when a converted value cannot be used; None when it can."""
+    if not math.isfinite(si):
+        return f"{what} must be a finite number, found '{shown}'"
+    if dimension == "time" and si > MAX_TIME_NS:
+        # times are int64 ns, summed over up to millions of tasks: keep the sums exact
+        return f"{what} must be at most 1 hour (3.6e+12 ns), found {si:g} ns"
+    return None

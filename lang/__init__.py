@@ -17,12 +17,12 @@ from hpdsl.settings import Settings
 from hpdsl.spec import Graph, Spec, Tiling
 from hpdsl.targets import resolve_target, with_settings
 
-from .check import check_spec, check_tiling, check_workload
-from .diagnostics import sort_diagnostics
-from .load import MAX_SPEC_BYTES, collect, decode, read_file
-from .lower import lower
+from .analyse import Analysis, analyse, analyse_source
+from .check import check_hardware, check_tiling, check_workload
+from .load import decode, read_file
 
-__all__ = ["load", "loads", "checked_target", "check_workload", "check_tiling"]
+__all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_workload",
+           "check_tiling"]
 
 
 def load(path: str) -> Spec:
@@ -35,33 +35,26 @@ def load(path: str) -> Spec:
     text, diags = decode(got.data, display, size=got.size)
     if text is None:
         raise UserError(diags)
-    return _finish(text, display, os.path.realpath(display))
+    return _spec(analyse_source(text, display, os.path.realpath(display)))
 
 
 def loads(text: str, filename: str = "<string>") -> Spec:
     """Load .hpm source text; imports resolve relative to `filename`'s folder if it exists,
     else the working directory."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES or "\x00" in text:
-        _, diags = decode(text.encode("utf-8", "surrogatepass"), filename)
-        raise UserError(diags)
-    real = os.path.realpath(filename) if filename != "<string>" else None
-    return _finish(text.lstrip("\ufeff"), filename, real)
+    return _spec(analyse(text, filename))
 
 
-def _finish(text: str, display: str, real: str | None) -> Spec:
-    sources, diags = collect(text, display, real)
-    if diags:   # syntax or import errors: later stages would only report their echoes
-        raise UserError(sort_diagnostics(diags, tuple(s.display for s in sources) or (display,)))
-    spec, diags = lower(sources)
-    diags = diags + check_spec(spec)
-    if diags:
-        raise UserError(sort_diagnostics(diags, spec.files))
-    return spec
+def _spec(a: Analysis) -> Spec:
+    """The checked spec; UserError with every diagnostic (warnings too) if there are errors."""
+    if a.spec is None:
+        raise UserError(a.diagnostics)
+    return a.spec
 
 
 def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()) -> Tiling | Graph:
-    """The tiling or graph `name` of `spec` with `settings` applied to its workload, which is
-    checked again: an override gets the messages the same value in the file would.
+    """The tiling or graph `name` of `spec` with `settings` applied to its workload and
+    hardware, which are checked again: an override gets the messages the same value in
+    the file would.
 
     >>> from hpdsl.settings import parse_settings
     >>> spec = load("examples/toy.hpm")
@@ -72,11 +65,15 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
     hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts
     """
     item = with_settings(resolve_target(spec, name), settings)
+    diags = []
+    if settings.hardware:
+        diags += check_hardware(item.workload.hardware if isinstance(item, Tiling)
+                                else item.hardware)
     if isinstance(item, Tiling):
-        diags = check_workload(item.workload)
-        if diags:
-            raise UserError(diags)
-        check_workers(item.workload.hardware, item.workload.devices)   # before generating
-    else:
-        check_workers(item.hardware, 1)
+        diags += check_workload(item.workload)
+    if diags:
+        raise UserError(diags)
+    hw, devices = ((item.workload.hardware, item.workload.devices) if isinstance(item, Tiling)
+                   else (item.hardware, 1))
+    check_workers(hw, devices)   # before generating, not when the machine is built
     return item

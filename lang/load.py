@@ -17,7 +17,7 @@ from hpdsl.inputs import Unreadable, read_input
 
 # A hand-written spec is kilobytes. The parser reads about 100 KB/s of dense declarations,
 # so these keep any load to seconds (docs/limits.md).
-MAX_SPEC_BYTES = 2**20       # one file, and all files of one load together
+MAX_FILE_BYTES = 2**20       # one file, and all files of one load together
 MAX_IMPORTS = 1000           # files in one load, imports included
 MAX_IMPORT_DEPTH = 100       # files in one chain of imports (each level is a parser recursion)
 
@@ -57,11 +57,11 @@ def loc_of(source_display: str, obj) -> Loc:
 def decode(data: bytes, display: str, where: Loc | None = None,
            size: int | None = None) -> tuple[str | None, list[Diagnostic]]:
     """Bytes to text, or a diagnostic saying why the bytes are not a spec (`size`: the
-    file's size, where `data` is only its first MAX_SPEC_BYTES + 1 bytes)."""
+    file's size, where `data` is only its first MAX_FILE_BYTES + 1 bytes)."""
     here = where or Loc(display)
-    if len(data) > MAX_SPEC_BYTES:
+    if len(data) > MAX_FILE_BYTES:
         return None, [Diagnostic(here, f"file '{display}' is {max(size or 0, len(data))} bytes; "
-                                       f"a spec file may be at most {MAX_SPEC_BYTES} bytes")]
+                                       f"a spec file may be at most {MAX_FILE_BYTES} bytes")]
     if b"\x00" in data:
         return None, [Diagnostic(here, f"file '{display}' is binary (it contains NUL bytes), "
                                        "not an .hpm text file")]
@@ -191,6 +191,13 @@ def _parse_text(text: str, display: str) -> tuple[object | None, list[Diagnostic
     return parse(text, display)
 
 
+def import_target(importer: str | None, path: str) -> str:
+    """The resolved path `import "path"` names in the file at resolved path `importer`
+    (None: text not from a file, whose imports resolve from the working directory)."""
+    base = os.path.dirname(importer) if importer else os.getcwd()
+    return os.path.realpath(os.path.join(base, path))
+
+
 def collect(text: str, display: str, real: str | None) -> tuple[list[Source], list[Diagnostic]]:
     """Parse `text` and, depth-first, every file it imports (each file once).
 
@@ -208,11 +215,10 @@ def collect(text: str, display: str, real: str | None) -> tuple[list[Source], li
         diags.extend(errs)
         if model is None:
             return
-        base = os.path.dirname(real) if real else os.getcwd()
         shown_base = os.path.dirname(display) if real else ""
         for imp in model.imports:
             where = loc_of(display, imp)
-            target = os.path.realpath(os.path.join(base, imp.path))
+            target = import_target(real, imp.path)
             shown = os.path.normpath(os.path.join(shown_base, imp.path))
             reals = [r for r, _ in chain]
             if target in reals:
@@ -245,9 +251,9 @@ def _over_limits(files: int, depth: int, total: int, root: str) -> str | None:
         return f"too many imported files (at most {MAX_IMPORTS})"
     if depth >= MAX_IMPORT_DEPTH:
         return f"imports nest more than {MAX_IMPORT_DEPTH} files deep"
-    if total > MAX_SPEC_BYTES:
-        return (f"'{root}' and the files it imports are more than {MAX_SPEC_BYTES} bytes "
-                f"together; a spec may be at most {MAX_SPEC_BYTES} bytes")
+    if total > MAX_FILE_BYTES:
+        return (f"'{root}' and the files it imports are more than {MAX_FILE_BYTES} bytes "
+                f"together; a spec may be at most {MAX_FILE_BYTES} bytes")
     return None
 
 
@@ -266,5 +272,5 @@ def _read_import(target: str, path: str, shown: str, where: Loc,
 
 
 def read_file(path: str):
-    """A spec file's first MAX_SPEC_BYTES + 1 bytes (a larger file is refused by decode())."""
-    return read_input(path, MAX_SPEC_BYTES)
+    """A spec file's first MAX_FILE_BYTES + 1 bytes (a larger file is refused by decode())."""
+    return read_input(path, MAX_FILE_BYTES)

@@ -11,25 +11,14 @@ import math
 
 from hpdsl.errors import Diagnostic, Loc, Names, did_you_mean
 from hpdsl.routing import KINDS as ROUTING_KINDS
-from hpdsl.spec import (ANY, Buffer, CoreType, Graph, Hardware, Link, Memory, Op, Queue,
-                        Routing, Spec, Task, TileRule, Tiling, Workload)
-from hpdsl.units import DTYPE_BYTES, UNIT_DIMENSION, UNITS, to_si
+from hpdsl.spec import (ANY, DEFAULT_K_SLICE, Buffer, CoreType, Graph, Hardware, Link, Memory,
+                        Op, Queue, Routing, Spec, Task, TileRule, Tiling, Workload)
+from hpdsl.units import DTYPE_BYTES, to_si, unit_problem, value_problem
 
 from .load import Source, loc_of
 
-# Defaults of optional hardware statements (documented in docs/language.md).
-DEFAULT_SYNC_FLAGS = 1024
-DEFAULT_SYNC_LATENCY_NS = 0
-DEFAULT_LAUNCH_NS = 0
-MAX_TIME_NS = 3.6e12   # one hour: a task, latency or launch time longer than that is a typo
-
 REQUIRED_SETTINGS = ("devices", "tokens", "hidden", "experts", "expert_ffn")
 DEFAULT_DTYPE = "bf16"
-
-_DIM_WORDS = {"time": "time", "size": "size", "rate": "compute rate",
-              "bandwidth": "bandwidth", "frequency": "frequency"}
-_UNIT_EXAMPLE = {"time": "us", "size": "MiB", "rate": "TFLOPS", "bandwidth": "GB/s",
-                 "frequency": "GHz"}
 
 
 class _Lowering:
@@ -67,35 +56,22 @@ class _Lowering:
     def quantity(self, q, dimension: str, what: str) -> float | None:
         """A number with a unit, in the base unit of `dimension`; None on a unit error."""
         where = self.loc(q)
-        valid = UNITS[dimension]
-        dim_word = _DIM_WORDS[dimension]
-        if q.unit is None or q.unit == "":
-            self.err(where, f"{what} needs a {dim_word} unit, e.g. '{q.value} "
-                            f"{_UNIT_EXAMPLE[dimension]}'" + did_you_mean("", valid))
-            return None
-        if q.unit not in valid:
-            other = UNIT_DIMENSION.get(q.unit)
-            if other is not None:
-                self.err(where, f"'{q.unit}' is a {_DIM_WORDS[other]} unit, but {what} takes a "
-                                f"{dim_word} unit" + did_you_mean(q.unit, valid))
-            else:
-                self.err(where, f"unknown unit '{q.unit}' for {what}" + did_you_mean(q.unit, valid))
+        problem = unit_problem(q.unit, dimension, what, q.value)
+        if problem is not None:
+            self.err(where, problem)
             return None
         value = self.number(q, what, whole=False)
         if value is None:
             return None
         si = to_si(value, q.unit, dimension)
-        if not math.isfinite(si):
-            self.err(where, f"{what} must be a finite number, found '{q.value} {q.unit}'")
+        problem = value_problem(si, dimension, what, f"{q.value} {q.unit}")
+        if problem is not None:
+            self.err(where, problem)
             return None
         return si
 
     def time_ns(self, q, what: str) -> int | None:
         v = self.quantity(q, "time", what)
-        if v is not None and v > MAX_TIME_NS:
-            # times are int64 ns, summed over up to millions of tasks: keep the sums exact
-            self.err(self.loc(q), f"{what} must be at most 1 hour (3.6e+12 ns), found {v:g} ns")
-            return None
         return None if v is None else int(round(v))
 
     # ------------------------------------------------------------------ hardware
@@ -133,40 +109,45 @@ class _Lowering:
             elif kind == "Launch":
                 singles[key] = (self.time_ns(item.value, "launch"), self.loc(item))
         flags, lat = singles.get("sync", ((None, None), None))[0]
-        launch = singles.get("launch", (None, None))[0]
+        # statements left out keep Hardware's defaults (documented in docs/language.md)
+        given = {"sync_flags": flags, "sync_latency": lat,
+                 "launch": singles.get("launch", (None, None))[0]}
         return Hardware(
             hw.name, tuple(cores),
             clock=singles.get("clock", (None, None))[0],
             memory=singles.get("memory", (None, None))[0],
             cache=singles.get("cache", (None, None))[0],
             link=singles.get("link", (None, None))[0],
-            sync_flags=DEFAULT_SYNC_FLAGS if flags is None else flags,
-            sync_latency=DEFAULT_SYNC_LATENCY_NS if lat is None else lat,
-            launch=DEFAULT_LAUNCH_NS if launch is None else launch,
             loc=self.loc(hw),
-            locs=tuple((k, v[1]) for k, v in singles.items() if k in ("clock", "sync", "launch")))
+            locs=tuple((k, v[1]) for k, v in singles.items() if k in ("clock", "sync", "launch")),
+            **{k: v for k, v in given.items() if v is not None})
 
     def core(self, c) -> CoreType:
         count = self.number(c.count, f"core type '{c.name}' count")
         if count is None:
             count = 1   # reported; keep the core so its name still resolves
+        queues, buffers, k_slice, locs = [], [], None, ()
         if not c.body:
             # no body: one queue, named after the core, that does anything
-            queues = (Queue(c.name, (ANY,), None, self.loc(c)),)
-            return CoreType(c.name, count, queues, (), self.loc(c))
-        queues, buffers = [], []
+            queues.append(Queue(c.name, (ANY,), None, self.loc(c)))
         for item in c.items:
             if type(item).__name__ == "Queue":
-                rate = None
-                if item.rate is not None:
-                    rate = self.quantity(item.rate, "rate", f"queue '{item.name}' rate")
+                rate = None if item.rate is None else self.quantity(
+                    item.rate, "rate", f"queue '{item.name}' rate")
                 does = tuple(cap.name for cap in item.does)
                 queues.append(Queue(item.name, does, rate, self.loc(item)))
-            else:
+            elif type(item).__name__ == "Buffer":
                 size = self.quantity(item.size, "size", f"buffer '{item.name}' size")
                 if size is not None:
                     buffers.append(Buffer(item.name, int(size), self.loc(item)))
-        return CoreType(c.name, count, tuple(queues), tuple(buffers), self.loc(c))
+            elif locs:
+                self.err(self.loc(item), f"core type '{c.name}' already has a 'k_slice' "
+                                         f"statement (at line {locs[0][1].line})")
+            else:       # k_slice; a bad number (reported) leaves the default
+                k_slice = self.number(item.value, f"core type '{c.name}' k_slice")
+                locs = (("k_slice", self.loc(item)),)
+        return CoreType(c.name, count, tuple(queues), tuple(buffers), self.loc(c),
+                        DEFAULT_K_SLICE if k_slice is None else k_slice, locs)
 
     # ------------------------------------------------------------------ workload
     def workload(self, w, hardware: dict[str, Hardware]) -> Workload | None:

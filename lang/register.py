@@ -22,7 +22,7 @@ def _check_model(model, metamodel) -> None:
     except UserError as e:
         first = e.diagnostics[0].loc
         # textX prints the first location itself; later errors keep their own
-        text = "\n".join([f"error: {e.diagnostics[0].message}"]
+        text = "\n".join([f"{e.diagnostics[0].severity}: {e.diagnostics[0].message}"]
                          + [str(d) for d in e.diagnostics[1:]])
         raise TextXSemanticError(
             text,

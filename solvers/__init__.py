@@ -23,7 +23,7 @@ from hpdsl.errors import UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule, ScheduleError, check_schedule
-from hpdsl.solvers import listsched, serial, z3opt
+from hpdsl.solvers import listsched, reuse, serial, z3opt
 from hpdsl.solvers.bounds import bounds
 from hpdsl.solvers.context import Context
 from hpdsl.solvers.options import Options
@@ -56,6 +56,8 @@ def register(name: str, description: str, function: Scheduler) -> SchedulerInfo:
 register("serial", "kernel-by-kernel baseline: one kernel per op, launch and barrier between",
          serial.serial)
 register("heft", "list schedule by HEFT upward rank, earliest-finish placement", listsched.heft)
+register("heft-l2", "HEFT that earns weight reuse in L2: experts one after another (waves), "
+         "rank-aware sends", reuse.heft_l2)
 register("dispatch", "non-delay list schedule: earliest possible start first, HEFT rank "
          "breaks ties", listsched.dispatch)
 register("cp", "non-delay list schedule, critical path (longest path through a task) first",

@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.errors import UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
@@ -43,7 +44,8 @@ from hpdsl.solvers.placer import Placer
 
 
 def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
-                  earliest_start: bool = False, tie: np.ndarray | None = None) -> Schedule:
+                  earliest_start: bool = False, tie: np.ndarray | None = None,
+                  queues: dict[int, int] | None = None) -> Schedule:
     """Schedule with a static priority `key` (smaller first; None: by data arrival).
 
     Ready tasks are taken in key order, whether or not they could start now (classic
@@ -51,13 +53,15 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     With `tie`, equal keys go by data arrival (known once all predecessors are placed),
     then by `tie`, then by task id: among equals, the task whose data lands first goes
     first, so a worker is not made to wait for a late tile while an early one is ready.
+    `queues` limits the workers a task kind may use (`Placer`).
     """
     g = ctx.graph
     n = ctx.n
-    p = Placer(ctx)
+    p = Placer(ctx, queues=queues)
     release = ctx.release
     indeg = np.diff(g.pred_ptr).tolist()
-    keys = key.tolist() if key is not None else None
+    # a key may be a row of several columns per task, compared in order
+    keys = None if key is None else key.tolist() if key.ndim == 1 else list(map(tuple, key.tolist()))
     ties = tie.tolist() if tie is not None else None
     arrival = p.arrival
 
@@ -72,15 +76,17 @@ def list_schedule(ctx: Context, key: np.ndarray | None, name: str,
     heapq.heapify(ready)
     succ, sp = p.succ, p.succ_ptr
     done = 0
-    while ready:
-        t = heapq.heappop(ready)[-1]
-        p.place(t, release, earliest_start)
-        done += 1
-        for i in range(sp[t], sp[t + 1]):
-            v = succ[i]
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                heapq.heappush(ready, entry(v))
+    with progress.counter(n, f"schedule {name}") as bar:
+        while ready:
+            t = heapq.heappop(ready)[-1]
+            p.place(t, release, earliest_start)
+            done += 1
+            bar.advance()
+            for i in range(sp[t], sp[t + 1]):
+                v = succ[i]
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    heapq.heappush(ready, entry(v))
     if done != n:
         raise ValueError("task graph has a cycle")
     worker, start, end = p.arrays()
@@ -105,19 +111,21 @@ def nondelay_schedule(ctx: Context, key: np.ndarray, name: str) -> Schedule:
     heapq.heapify(ready)
     succ, sp = p.succ, p.succ_ptr
     done = 0
-    while ready:
-        e, k, t = heapq.heappop(ready)
-        e2 = p.earliest(t, release)
-        if e2 > e:
-            heapq.heappush(ready, (e2, k, t))
-            continue
-        p.place(t, release)
-        done += 1
-        for i in range(sp[t], sp[t + 1]):
-            v = succ[i]
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                heapq.heappush(ready, (p.earliest(v, release), keys[v], v))
+    with progress.counter(n, f"schedule {name}") as bar:
+        while ready:
+            e, k, t = heapq.heappop(ready)
+            e2 = p.earliest(t, release)
+            if e2 > e:
+                heapq.heappush(ready, (e2, k, t))
+                continue
+            p.place(t, release)
+            done += 1
+            bar.advance()
+            for i in range(sp[t], sp[t + 1]):
+                v = succ[i]
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    heapq.heappush(ready, (p.earliest(v, release), keys[v], v))
     if done != n:
         raise ValueError("task graph has a cycle")
     worker, start, end = p.arrays()

@@ -33,11 +33,14 @@ from hpdsl.solvers.links import Timeline, first_fit
 class Placer:
     """Mutable placement state for one scheduling run (not shared between runs)."""
 
-    def __init__(self, ctx: Context, kernel: np.ndarray | None = None):
+    def __init__(self, ctx: Context, kernel: np.ndarray | None = None,
+                 queues: dict[int, int] | None = None):
         """`kernel`: per-task kernel numbers of a baseline; an edge between kernels pays no
-        latency (the barrier and the next launch stand for it)."""
+        latency (the barrier and the next launch stand for it). `queues`: task kind ->
+        how many workers of each pool its tasks may use (the first ones; default all)."""
         g = ctx.graph
         self.ctx = ctx
+        self.queues = queues or {}
         n = ctx.n
         self.kind = g.kind.tolist()
         self.dev = g.device.tolist()
@@ -76,6 +79,7 @@ class Placer:
         if got is None:
             got = []
             for ci, ws in self.ctx.pools_of(kind, dev):
+                ws = ws[:self.queues.get(kind, len(ws))]
                 pid = self._pool_ids.get(ws)
                 if pid is None:
                     pid = len(self.heaps)

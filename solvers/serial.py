@@ -7,11 +7,14 @@ Communication ops (dispatch, combine) are host-driven collectives: the sends of 
 devices form one kernel, and because the host synchronizes them they pay the launch too.
 Kernels follow the ops in dependency order (ops in graph order where the data allows).
 
-Within a kernel tiles go, in topological order, to the worker that finishes them first
-among the earliest-free worker of each eligible core type (greedy). The sends of a
-collective go in rank-aware order (each device starts with a different destination, as
-a well-built all-to-all does; `Context.ratr`), and the placer serializes them per link,
-so a collective kernel lasts at least its busiest link's bytes / link bandwidth.
+Within a kernel tiles go, in order, to the worker that finishes them first among the
+earliest-free worker of each eligible core type (greedy). A matmul kernel takes its
+tiles as a grouped-GEMM library does: expert by expert, the row blocks of a column
+slice together (each weight block is read once and reused from L2 by its rows). The
+sends of a collective go in rank-aware order (each device starts with a different
+destination, as a well-built all-to-all does; `Context.ratr`), and the placer
+serializes them per link, so a collective kernel lasts at least its busiest link's
+bytes / link bandwidth.
 
 A barrier is a host synchronization: once the last queue reaches it every earlier task has
 ended and its data is visible, so a dependency across kernels pays no sync or link
@@ -25,9 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
+from hpdsl.ops import KINDS
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.context import Context
 from hpdsl.solvers.options import Options
@@ -64,21 +69,35 @@ def kernels(ctx: Context) -> np.ndarray:
     return kernel
 
 
+def library_order(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(expert, first column, first row) per matmul tile, zeros elsewhere: the order a
+    grouped-GEMM library walks its tiles in (expert by expert, a column slice's row blocks
+    together, so each weight block is read once and reused from L2 by all its rows)."""
+    g = ctx.graph
+    weights = np.array([getattr(KINDS.get(k), "has_weights", False) for k in g.op_kinds], bool)
+    mm = weights[g.op] if len(weights) else np.zeros(ctx.n, bool)
+    return tuple(np.where(mm, a, 0).astype(np.int64) for a in (g.expert, g.col0, g.row0))
+
+
 def serial(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     ctx = Context.of(graph, machine)
     kernel = kernels(ctx)
     topo = np.concatenate(ctx.levels) if ctx.n else np.empty(0, np.int64)
-    # kernel first, then the rank-aware send order; stable: topological order otherwise
-    order = topo[np.lexsort((ctx.ratr[topo], kernel[topo]))]
+    # kernel first, then the rank-aware send order, then a matmul kernel's library order;
+    # stable: topological order otherwise
+    e, c, r = library_order(ctx)
+    order = topo[np.lexsort((r[topo], c[topo], e[topo], ctx.ratr[topo], kernel[topo]))]
     p = Placer(ctx, kernel)
     launch = ctx.release
     k_start, k_cur, k_end = launch, 0, launch
-    for t in order.tolist():
-        k = int(kernel[t])
-        if k != k_cur:
-            k_start = k_end + launch
-            k_cur = k
-        k_end = max(k_end, p.place(t, k_start))
+    with progress.counter(ctx.n, "schedule serial") as bar:
+        for t in order.tolist():
+            k = int(kernel[t])
+            if k != k_cur:
+                k_start = k_end + launch
+                k_cur = k
+            k_end = max(k_end, p.place(t, k_start))
+            bar.advance()
     worker, start, end = p.arrays()
     return Schedule("serial", "baseline", worker, start, end, kernel=kernel)
 

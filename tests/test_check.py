@@ -55,3 +55,20 @@ def test_textx_registration_checks_semantics():
     assert (info.value.line, info.value.col) == (7, 5)
     assert info.value.message == "error: graph 'g' has a dependency cycle: a -> b -> c -> a"
     assert textx.__name__ == "textx"
+
+
+def test_textx_check_works_with_the_runtime_dependencies():
+    # textX[cli] is a runtime dependency: `textx check` needs nothing from the test extra
+    import subprocess
+    import sys
+    from importlib.metadata import requires
+
+    assert any(r.replace(" ", "").lower().startswith("textx[cli]") for r in requires("hpdsl"))
+
+    def textx_check(path):
+        return subprocess.run([sys.executable, "-c", "from textx.cli import textx; textx()",
+                               "check", str(path)], capture_output=True, text=True)
+    ok = textx_check(EXAMPLES / "toy.hpm")
+    assert ok.returncode == 0 and "toy.hpm: OK." in ok.stdout + ok.stderr
+    bad = textx_check(ERRORS / "cycle_with_error.hpm")
+    assert bad.returncode == 1 and "7:5: error: graph 'g' has a dependency cycle" in bad.stderr

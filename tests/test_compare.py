@@ -70,8 +70,13 @@ def test_table_on_toy(capsys):
     for col in ("status", "emulated us", "predicted us", "bound us", "gap", "speedup",
                 "MX busy", "VX busy", "exposed comm", "solve s", "check"):
         assert col in head
-    rows = [l.split() for l in lines if l.startswith(("serial ", "heft "))]
+    table = lines[:next(i for i, l in enumerate(lines) if l.startswith("HBM reads"))]
+    rows = [l.split() for l in table if l.startswith(("serial ", "heft "))]
     assert [r[0] for r in rows] == ["serial", "heft"]
+    traffic = lines[len(table):]
+    assert [l.split()[0] for l in traffic[1:3]] == ["serial", "heft"]
+    assert traffic[0].split() == ["HBM", "reads", "dispatch", "up", "act", "down", "combine",
+                                  "total"]
     assert rows[0][1] == "baseline" and rows[0][-1] == "ok" and rows[0][6] == "1.00x"
     assert "why:" in out
     assert "serial: MX idle" in out and "5 kernel launches = 25 us" in out
@@ -81,7 +86,7 @@ def test_table_on_toy(capsys):
 def test_default_schedulers_on_diamond_include_z3(capsys):
     d, _ = _json(capsys, ["compare", DIAMOND, "--json"])
     names = [r["scheduler"] for r in d["results"]]
-    assert names == ["serial", "heft", "fifo", "dispatch", "cp", "z3"]
+    assert names == ["serial", "heft-l2", "heft", "fifo", "dispatch", "cp", "z3"]
     z3 = d["results"][-1]
     assert z3["status"] == "optimal"
     assert z3["makespan_ns"] == z3["predicted_makespan_ns"] == z3["lower_bound_ns"] == 10_000
@@ -93,8 +98,8 @@ def test_default_schedulers_on_diamond_include_z3(capsys):
 def test_choose_skips_slow_schedulers_on_big_graphs():
     big = SimpleNamespace(n_tasks=BIG_GRAPH_TASKS + 1)
     names, skipped = choose(big, CompareOptions())
-    assert names == ("serial", "heft", "fifo")
-    assert [s for s, _ in skipped] == ["dispatch", "cp", "z3"]
+    assert names == ("serial", "heft-l2", "heft")
+    assert [s for s, _ in skipped] == ["fifo", "dispatch", "cp", "z3"]
     assert all("--schedulers" in why for _, why in skipped)
     names, skipped = choose(SimpleNamespace(n_tasks=150), CompareOptions(z3_default_tasks=100))
     assert "z3" not in names and skipped[0][0] == "z3"
@@ -134,6 +139,16 @@ def test_a_scheduler_that_refuses_becomes_an_error_row(capsys):
 def test_set_overrides_reach_the_graph(capsys):
     d, _ = _json(capsys, ["compare", TOY, "-s", "heft", "--set", "devices=4", "--json"])
     assert d["devices"] == 4 and d["workers"] == 16
+
+
+def test_hardware_figures_reach_the_emulator(capsys):
+    base, _ = _json(capsys, ["compare", TOY, "-s", "serial", "--json"])
+    slow, _ = _json(capsys, ["compare", TOY, "-s", "serial", "--set", "hw.link.bandwidth=1GB/s",
+                             "--set", "hw.MX.count=1", "--json"])
+    assert slow["workers"] == base["workers"] - 2
+    assert slow["results"][0]["makespan_ns"] > base["results"][0]["makespan_ns"]
+    assert main(["compare", TOY, "--set", "hw.link.bandwidth=1"]) == 1
+    assert "link bandwidth needs a bandwidth unit" in capsys.readouterr().err
 
 
 def test_comparison_value(toy):
@@ -214,7 +229,8 @@ def test_every_plan_is_valid_and_nothing_beats_the_optimum(text):
     g = generate(checked_target(loads(text, "random.hpm"), None))
     m = Machine.of(g.hardware, g.devices)
     c = compare(g, m, CompareOptions(time_limit=5))
-    assert [r.scheduler for r in c.runs] == ["serial", "heft", "fifo", "dispatch", "cp", "z3"]
+    assert [r.scheduler for r in c.runs] == ["serial", "heft-l2", "heft", "fifo", "dispatch", "cp",
+                                             "z3"]
     for r in c.runs:
         assert r.ok and r.result.ok, r.scheduler
         # an explicit graph moves no data: the emulator reproduces the prediction exactly

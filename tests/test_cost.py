@@ -179,14 +179,12 @@ def test_compulsory_traffic_is_a_floor_at_the_hbm_share():
 
 
 def test_worked_example_up_tile_compulsory_part(deepseek):
-    """docs/cost-model.md: the up tile's off-chip bytes, 16 devices (16 row blocks per expert)."""
+    """docs/cost-model.md: the up tile's estimated off-chip bytes, 16 devices (16 row blocks
+    per expert)."""
     g, m, t = deepseek
     u = first(g, "up")
     # weights 7168 x 256 bf16 once per expert, over its 16 row blocks: 3,670,016 / 16
     assert g.bytes_hbm[u] == 229_376
-    # plus its input rows read once (128 x 7168 x 2 over the block's 16 column tiles =
-    # 114,688) and its output written back (128 x 256 x 2 = 65,536)
-    assert g.bytes_spill[u] == 229_376 + 114_688 + 65_536 == 409_600
 
 
 def test_a_task_slower_than_an_hour_is_a_user_error():

@@ -1,11 +1,9 @@
-"""Emulator demands: reuse traffic in L2, compulsory traffic off chip, all of it on a spill."""
+"""Emulator demands: what a running task claims on L2, HBM and the links, and how they share."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from hpdsl.emulator import EmulatorOptions, emulate
-from hpdsl.emulator.demand import demands, memory_demands
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import EXEC, lower
@@ -19,12 +17,12 @@ def hardware(cache=True):
                     cache=Memory("L2", 4 * 2**20, 4e12) if cache else None, sync_latency=0)
 
 
-def graph(hw, nbytes, hbm, spill):
+def graph(hw, nbytes, hbm):
     n = len(nbytes)
     return TaskGraph.build(name="x", hardware=hw, devices=1, ops=("o",), kinds=("vector",),
                            cores=(("V",),), op=np.zeros(n, np.int32), kind=np.zeros(n, np.int16),
                            device=np.zeros(n), src=[], dst_edges=[], bytes_in=nbytes,
-                           bytes_hbm=hbm, bytes_spill=spill)
+                           bytes_hbm=hbm)
 
 
 def planned(g, m, workers):
@@ -38,71 +36,40 @@ def planned(g, m, workers):
     return p, np.flatnonzero(p.code == EXEC), d
 
 
-def test_memory_demands_split_reuse_from_compulsory():
-    hw = hardware()
-    # a fitting tile (1 MB <= 2 MiB share) and one too big for its share
-    g = graph(hw, np.array([1e6, 3e6]), np.array([1e5, 0.0]), np.array([3e5, 3e6]))
-    m = Machine.of(hw)
-    p, ex, _ = planned(g, m, [0, 1])
-    dur = np.zeros(len(p.code), np.int64)
-    dur[ex] = 1000
-    l2, hbm, spill = memory_demands(g, m, p, dur, ex)
-    t = p.arg[ex]
-    assert l2[t == 0] == pytest.approx(1e3) and hbm[t == 0] == pytest.approx(1e2)
-    assert spill[t == 0] == pytest.approx(3e2)
-    # the big tile reuses nothing: everything off chip, in both states
-    assert l2[t == 1] == 0 and hbm[t == 1] == spill[t == 1] == pytest.approx(3e3)
-    assert [a.tolist() for a in demands(g, m, p, dur, ex)[:3]] == [l2.tolist(), hbm.tolist(),
-                                                                   spill.tolist()]
-    assert (demands(g, m, p, dur, ex)[3] == 0).all()
+def test_without_data_blocks_every_byte_is_claimed_where_the_hardware_has_a_level():
+    # a hand-built graph names no data blocks: nothing is known to be reused, so a task
+    # claims all its bytes on L2 and on HBM (never the cost model's estimate)
+    from hpdsl.emulator.demand import HBM, L2, flows, fluid_for
+    for cache, want in ((True, ((L2, 1e3), (HBM, 1e3))), (False, ((HBM, 1e3),))):
+        hw = hardware(cache=cache)
+        g = graph(hw, np.array([1e6, 1e6]), np.array([1e5, 0.0]))
+        m = Machine.of(hw)
+        p, ex, _ = planned(g, m, [0, 1])
+        dur = np.zeros(len(p.code), np.int64)
+        dur[ex] = 1000
+        fl = flows(g, m, p, dur, ex, fluid_for(m))
+        a, b = (fl[i] for i in ex)
+        assert a is b and a.claim.demands == want       # equal demands: built once
+        assert all(f is None for i, f in enumerate(fl) if i not in set(ex.tolist()))
 
 
-def test_without_a_cache_everything_is_off_chip():
-    hw = hardware(cache=False)
-    g = graph(hw, np.array([1e6]), np.array([1e5]), np.array([3e5]))
-    m = Machine.of(hw)
-    p, ex, _ = planned(g, m, [0])
-    dur = np.full(len(p.code), 1000, np.int64)
-    l2, hbm, spill, _ = demands(g, m, p, dur, ex)
-    assert l2[0] == 0 and hbm[0] == spill[0] == pytest.approx(1e3)
-
-
-def _spill_case(spill):
-    """A writes 8 MiB (more than the 4 MiB L2) that C reads last; B1, B2 run while it is live."""
-    hw = hardware()
-    n = 4   # A, B1, B2, C
-    g = TaskGraph.build(name="x", hardware=hw, devices=1, ops=("o",), kinds=("vector",),
-                        cores=(("V",),), op=np.zeros(n, np.int32), kind=np.zeros(n, np.int16),
-                        device=np.zeros(n), src=[0, 0, 0, 1, 2], dst_edges=[1, 2, 3, 3, 3],
-                        bytes_in=np.array([0.0, 1e6, 1e6, 0.0]),
-                        bytes_out=np.array([8 * 2**20, 0.0, 0.0, 0.0]),
-                        bytes_spill=np.array([8 * 2**20, spill, spill, 0.0]))
-    m = Machine.of(hw)
-    from hpdsl.cost import task_times
-    d = task_times(g, m)[:, 0]
-    w = np.array([0, 0, 1, 0], np.int32)
-    start = np.array([0, d[0], d[0], d[0] + d[1]])
-    p = lower(g, m, Schedule("m", "feasible", w, start, start + d))
-    r = emulate(g, m, p)
-    assert r.findings == ()
-    return (r.end - r.start)[1:3].tolist(), d[1]
-
-
-def test_a_spill_charges_the_compulsory_bytes_not_the_reuse_traffic():
-    # B: 1 MB through L2 at its 2 TB/s share = 500 ns; while A's 8 MiB are live it spills
-    got, d = _spill_case(1e5)      # 2 x 200 B/ns off chip: fits the 1000 B/ns HBM
-    assert d == 500 and got == [500, 500]
-    got, _ = _spill_case(1e6)      # 2 x 2000 B/ns: HBM is 4x oversubscribed
-    assert got == [2000, 2000]
+def test_a_claim_holds_only_the_resources_with_a_demand():
+    from hpdsl.emulator.demand import HBM, L2, LINK_IN, LINK_OUT, Claims, fluid_for
+    m = Machine.of(hardware(), 2)
+    c = Claims(fluid_for(m))
+    a, b = c.claim(1, -1, 2.0, 0.0, 0.0), c.claim(1, -1, 3.0, 0.0, 0.0)
+    assert a.demands == ((4 + L2, 2.0),) and a.group == b.group
+    s = c.claim(0, 1, 1.0, 0.5, 4.0)
+    assert s.demands == ((L2, 1.0), (HBM, 0.5), (LINK_OUT, 4.0), (4 + LINK_IN, 4.0))
+    assert s.group != a.group and c.claim(0, -1, 0.0, 0.0, 0.0) is None
 
 
 def two_types(l2_size=4 * 2**20):
-    """A (one instance, matmul at 1 TFLOP/s) and B (one instance, vector); L2 4 B/ns x 1000,
-    HBM 1000 B/ns."""
+    """A (one instance, matmul at 1 TFLOP/s) and B (one instance, vector); L2 4 B/ns x 1000
+    and no HBM (what goes off chip is the cache model's: tests/test_memory.py)."""
     return Hardware("H", cores=(CoreType("A", 1, (Queue("a", ("matmul",), 1e12),)),
                                 CoreType("B", 1, (Queue("b", ("vector",), 1e12),))),
-                    memory=Memory("HBM", 2**34, 1e12), cache=Memory("L2", l2_size, 4e12),
-                    sync_latency=0)
+                    cache=Memory("L2", l2_size, 4e12), sync_latency=0)
 
 
 def side_by_side(hw, flops, nbytes, hbm):
@@ -113,8 +80,7 @@ def side_by_side(hw, flops, nbytes, hbm):
     g = TaskGraph.build(name="x", hardware=hw, devices=1, ops=("o",), kinds=("matmul", "vector"),
                         cores=(("A",), ("B",)), op=np.zeros(2, np.int32), kind=np.array([0, 1]),
                         device=np.zeros(2), src=[], dst_edges=[], flops=np.array(flops, float),
-                        bytes_in=np.array(nbytes, float), bytes_hbm=np.array(hbm, float),
-                        bytes_spill=np.array(hbm, float))
+                        bytes_in=np.array(nbytes, float), bytes_hbm=np.array(hbm, float))
     m = Machine.of(hw)
     d = task_times(g, m).max(axis=1)
     p = lower(g, m, Schedule("m", "feasible", np.array([0, 1], np.int32), np.zeros(2, np.int64), d))
@@ -132,21 +98,6 @@ def test_l2_shared_by_core_types_slows_both_by_the_ratio():
     assert d == [400, 400] and got == [650, 650] and free == [400, 400]
 
 
-def test_the_compulsory_part_loads_hbm_at_the_same_time():
-    # each: 1 MB through L2 (250 ns) and 0.4 MB off chip at the whole HBM (400 ns): 400 ns
-    # alone, 2500 B/ns of L2 and 1000 B/ns of HBM. Together L2 is at 5000/4000 and HBM at
-    # 2000/1000: HBM is the tighter, both run at 1/2, 800 ns
-    d, got, _ = side_by_side(two_types(), [0, 0], [1e6, 1e6], [4e5, 4e5])
-    assert d == [400, 400] and got == [800, 800]
-
-
-def test_a_tile_reusing_nothing_does_not_load_l2():
-    # A's 2 MB do not fit its 1 MiB L2 share: 2000 ns at the whole HBM, no L2 demand; B's
-    # 0.8 MB fit and have no off-chip part: 200 ns at the whole L2. Nothing is shared.
-    d, got, _ = side_by_side(two_types(l2_size=2**20), [0, 0], [2e6, 8e5], [0, 0])
-    assert d == [2000, 200] and got == [2000, 200]
-
-
 def test_link_bound_sends_load_l2_at_the_rate_they_move():
     # device 0: A reads 1.2 MB through L2 in its 400 ns of compute (3000 B/ns); two sends
     # to device 1 each read 0.4 MB (L2 share 2000 B/ns: 200 ns) and send it over the
@@ -158,14 +109,13 @@ def test_link_bound_sends_load_l2_at_the_rate_they_move():
     from hpdsl.spec import Link
     hw = Hardware("H", cores=(CoreType("A", 1, (Queue("a", ("matmul",), 1e12),)),
                               CoreType("B", 2, (Queue("b", ("send",), 1e12),))),
-                  memory=Memory("HBM", 2**34, 1e12), cache=Memory("L2", 4 * 2**20, 4e12),
-                  link=Link("L", 1e12, 0), sync_latency=0)
+                  cache=Memory("L2", 4 * 2**20, 4e12), link=Link("L", 1e12, 0), sync_latency=0)
     g = TaskGraph.build(name="x", hardware=hw, devices=2, ops=("mm", "put"),
                         kinds=("matmul", "send"), cores=(("A",), ("B",)),
                         op=np.array([0, 1, 1]), kind=np.array([0, 1, 1]), device=np.zeros(3),
                         src=[], dst_edges=[], flops=np.array([4e5, 0, 0]),
                         bytes_in=np.array([1.2e6, 4e5, 4e5]), bytes_sent=np.array([0, 4e5, 4e5]),
-                        dst=np.array([-1, 1, 1]), bytes_spill=np.zeros(3))
+                        dst=np.array([-1, 1, 1]))
     m = Machine.of(hw, 2)
     d = task_times(g, m).max(axis=1)
     assert d.tolist() == [400, 400, 400]

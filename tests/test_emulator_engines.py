@@ -170,24 +170,33 @@ def test_fluid_hand_example_one_group():
     assert out == [1500, 2000]
 
 
-def test_a_task_starting_when_another_ends_sees_the_live_data_after_that_end():
-    # P's 5000-byte output is live (more than the 1000-byte L2) until its consumer Q ends
-    # at T; R starts at T on another queue: it sees Q's end, so its data is in L2 and it
-    # runs at the cost model's 250 ns, not at 1/4 speed from HBM
+def test_a_task_starting_when_another_ends_reads_what_that_end_wrote():
+    # Q (on A, 1000 ns) writes block 0 when it ends at T; R (on B) starts at T and reads
+    # block 0: writes at an instant come before reads, so R hits in L2 and takes its
+    # 250 ns (1000 B at the L2's 4 B/ns); had Q ended 1 ns later, R would have read HBM
+    # at 1 B/ns
+    from hpdsl.blocks import ACTIVATION, DataBlocks
     from hpdsl.graph import TaskGraph
-    hw = hardware(cores=(("A", 1), ("B", 1)), mem_bw=1e9, cache=(1000, 4e9))
-    T = 10**6 + 90
-    g = TaskGraph.build(name="g", hardware=hw, devices=1, ops=("x",), kinds=("A", "B"),
-                        cores=(("A",), ("B",)), op=[0] * 4, kind=[0, 0, 1, 1], device=[0] * 4,
-                        src=[0, 2], dst_edges=[1, 3], fixed_ns=[10**6, 90, T, -1],
-                        bytes_out=[5000.0, 0, 0, 0], bytes_in=[0, 0, 0, 1000.0])
-    m = Machine.of(hw)
     from hpdsl.schedule import Schedule
-    s = Schedule("m", "feasible", np.array([0, 0, 1, 1], np.int32), np.array([0, 10**6, 0, T]),
-                 np.array([10**6, T, T, T + 250]))
-    r = emulate(g, m, lower(g, m, s))
-    assert r.start.tolist() == [0, 10**6, 0, T] and r.end[3] == T + 250
-    # had Q ended 1 ns later, R would have read HBM: 1000 B at 1 B/ns
-    s2 = Schedule("m", "feasible", s.worker, s.start, np.array([10**6, T + 1, T, T + 250]))
-    g2 = replace(g, fixed_ns=np.array([10**6, 91, T, -1]))
-    assert emulate(g2, m, lower(g2, m, s2)).end[3] == T + 1000
+    hw = hardware(cores=(("A", 1), ("B", 1)), mem_bw=1e9, cache=(2000, 4e9))
+    T = 10**6 + 1000
+    z = np.zeros(1, np.int64)
+    data = DataBlocks(("x",), np.array([ACTIVATION], np.int8), np.zeros(1, np.int16),
+                      np.zeros(1, np.int32), np.array([1000]), z - 1, z, z, z, z,
+                      np.array([0, 0, 0, 0, 1]), np.array([0], np.int32),
+                      np.array([0, 0, 1, 1, 1]), np.array([0], np.int32))
+
+    def run(q_ends):
+        g = TaskGraph.build(name="g", hardware=hw, devices=1, ops=("x",), kinds=("A", "B"),
+                            cores=(("A",), ("B",)), op=[0] * 4, kind=[0, 0, 1, 1],
+                            device=[0] * 4, src=[0, 2], dst_edges=[1, 3],
+                            fixed_ns=[10**6, q_ends - 10**6, T, -1],
+                            bytes_out=[0, 1000.0, 0, 0], bytes_in=[0, 0, 0, 1000.0], data=data)
+        m = Machine.of(hw)
+        s = Schedule("m", "feasible", np.array([0, 0, 1, 1], np.int32),
+                     np.array([0, 10**6, 0, T]), np.array([10**6, q_ends, T, T + 250]))
+        r = emulate(g, m, lower(g, m, s))
+        assert r.start.tolist() == [0, 10**6, 0, T]
+        return int(r.end[3])
+    assert run(T) == T + 250
+    assert run(T + 1) == T + 1000

@@ -1,8 +1,26 @@
-"""User errors: the caps that keep a report short and linear in its input, and "did you mean"."""
-from __future__ import annotations
+"""`hpdsl.errors`: located diagnostics, their severity, user errors; the caps that keep a
+report short and linear in its input, and "did you mean"."""
+import pytest
 
-from hpdsl.errors import (MAX_MESSAGE_CHARS, MAX_SHOWN_DIAGNOSTICS, MAX_SUGGESTED, Diagnostic,
-                          Loc, Names, UserError, clip, did_you_mean)
+from hpdsl.errors import (ERROR, MAX_MESSAGE_CHARS, MAX_SHOWN_DIAGNOSTICS, MAX_SUGGESTED, WARNING,
+                          Diagnostic, Loc, Names, UserError, clip, did_you_mean)
+
+
+def test_a_diagnostic_is_an_error_unless_told_otherwise():
+    d = Diagnostic(Loc("a.hpm", 2, 3), "bad")
+    assert d.severity == ERROR and d.is_error and str(d) == "a.hpm:2:3: error: bad"
+    w = Diagnostic(Loc("a.hpm", 2, 3), "odd", WARNING)
+    assert not w.is_error and str(w) == "a.hpm:2:3: warning: odd"
+
+
+def test_an_unknown_severity_is_a_bug():
+    with pytest.raises(ValueError, match="severity must be one of"):
+        Diagnostic(None, "x", "fatal")
+
+
+def test_user_error_prints_every_diagnostic():
+    e = UserError([Diagnostic(Loc("a.hpm", 1, 1), "one"), Diagnostic(None, "two", WARNING)])
+    assert str(e) == "a.hpm:1:1: error: one\nwarning: two"
 
 
 def test_small_sets_are_listed_whole():

@@ -17,11 +17,11 @@ def _why(error):
                prediction_error=error, errors=0)
 
 
-def test_slower_than_predicted_names_links_memory_levels_and_spills():
+def test_slower_than_predicted_names_links_memory_levels_and_misses():
     line = next(s for s in _why(0.12) if "vs. predicted" in s)
     assert line.startswith("heft: emulated +12% vs. predicted (candidate causes: link, L2 "
                            "and HBM bandwidth shared among the tasks running at once, and "
-                           "off-chip traffic once live data outgrows L2")
+                           "the L2 misses and write-backs the plan's order causes")
 
 
 def test_faster_than_predicted_names_early_starts():

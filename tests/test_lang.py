@@ -14,6 +14,17 @@ def test_block_comments_semicolons_and_one_line_bodies():
     assert [t.time for t in spec.graphs[0].tasks] == [0, 3_000_000]
 
 
+def test_k_slice_is_a_core_statement_with_a_default():
+    spec = loads("hardware H { core C count 2 { queue q does matmul rate 1 TFLOPS; k_slice 128; "
+                 "buffer B 1 KiB } core D count 1 { queue q does vector } }")
+    c, d = spec.hardware[0].cores
+    assert (c.k_slice, d.k_slice) == (128, 64) and c.loc_of("k_slice").line == 1
+    # a quantity missing its unit just before it is a unit error, not a syntax error
+    with pytest.raises(UserError) as info:
+        loads("hardware H { core C count 2 { buffer B 1\n k_slice 8 } }", "u.hpm")
+    assert "u.hpm:1:40: error: buffer 'B' size needs a size unit" in str(info.value)
+
+
 def test_keywords_need_word_boundaries():
     # 'opx' is not 'op' followed by 'x'
     with pytest.raises(UserError) as info:

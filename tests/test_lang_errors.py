@@ -71,6 +71,15 @@ PINNED = [
     ('import_cycle', [
         'cycle_partner.hpm:2:1: error: import cycle: import_cycle_with_error.hpm -> cycle_partner.hpm -> import_cycle_with_error.hpm',
     ]),
+    ('k_slice_not_positive', [
+        "k_slice_not_positive_with_error.hpm:4:9: error: core type 'MX' k_slice must be positive, found 0",
+    ]),
+    ('k_slice_not_whole', [
+        "k_slice_not_whole_with_error.hpm:4:17: error: core type 'MX' k_slice must be a whole number, found '2.5'",
+    ]),
+    ('k_slice_twice', [
+        "k_slice_twice_with_error.hpm:5:9: error: core type 'MX' already has a 'k_slice' statement (at line 3)",
+    ]),
     ('later_input', [
         "later_input_with_error.hpm:21:5: error: op 'act' reads 'up', which is declared after it; an op may only read an op above it",
     ]),
@@ -252,7 +261,7 @@ def test_file_too_large(tmp_path, monkeypatch):
     Path("big.hpm").write_text("// padding\n" * 400_000)
     with pytest.raises(UserError) as info:
         load("big.hpm")
-    # the size on disk, though only the first MAX_SPEC_BYTES + 1 bytes are read
+    # the size on disk, though only the first MAX_FILE_BYTES + 1 bytes are read
     assert str(info.value) == ("big.hpm: error: file 'big.hpm' is 4400000 bytes; a spec file "
                                "may be at most 1048576 bytes")
 

@@ -19,7 +19,7 @@ lower = importlib.import_module("hpdsl.lang.lower")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "limits.md").read_text()
-CAPS = {load: ("MAX_SPEC_BYTES", "MAX_IMPORTS", "MAX_IMPORT_DEPTH"), lower: ("MAX_TIME_NS",),
+CAPS = {load: ("MAX_FILE_BYTES", "MAX_IMPORTS", "MAX_IMPORT_DEPTH"), lower: ("MAX_TIME_NS",),
         generate: ("DEFAULT_MAX_TASKS", "MAX_ROUTED_ROWS", "MAX_ROUTED_CELLS"),
         machine: ("MAX_WORKERS",), emulate: ("PLAN_BASE_BYTES", "PLAN_BYTES_PER_TASK"),
         wellformed: ("MAX_COUNT",), order: ("MAX_PROOF_BYTES",),

@@ -118,18 +118,18 @@ def test_imports_nest_at_most_max_depth(tmp_path):
 
 
 def test_all_files_of_a_load_are_bounded_together(tmp_path):
-    from hpdsl.lang.load import MAX_SPEC_BYTES
+    from hpdsl.lang.load import MAX_FILE_BYTES
 
     pad = "// " + "x" * 1000 + "\n"
     for name in ("a", "b"):
         (tmp_path / f"{name}.hpm").write_text(f"hardware {name.upper()} {{ core C count 1 }}\n"
-                                              + pad * (MAX_SPEC_BYTES // len(pad) * 2 // 3))
+                                              + pad * (MAX_FILE_BYTES // len(pad) * 2 // 3))
     (tmp_path / "top.hpm").write_text('import "a.hpm"\nimport "b.hpm"\n')
     with pytest.raises(UserError) as e:
         load(str(tmp_path / "top.hpm"))
     assert str(e.value) == (f"{tmp_path}/top.hpm:2:1: error: '{tmp_path}/top.hpm' and the files "
-                            f"it imports are more than {MAX_SPEC_BYTES} bytes together; a spec "
-                            f"may be at most {MAX_SPEC_BYTES} bytes")
+                            f"it imports are more than {MAX_FILE_BYTES} bytes together; a spec "
+                            f"may be at most {MAX_FILE_BYTES} bytes")
 
 
 def _import_error(tmp_path, target: str) -> str:

@@ -57,3 +57,20 @@ def test_checked_target_rechecks_overridden_workload_with_language_checks():
         "experts in each group"]
     with pytest.raises(UserError, match=r"tokens 100000000 is above the limit of 1048576"):
         checked_target(spec, None, parse_settings(["tokens=100000000"]))
+
+
+def test_hardware_figures_apply_to_tilings_and_graphs_and_are_checked_again():
+    spec = spec_with(make())
+    t = checked_target(spec, None, parse_settings(["hw.link.bandwidth=1GB/s"]))
+    assert t.workload.hardware.link.bandwidth == 1e9 and HW.link.bandwidth == 1e10
+    with pytest.raises(UserError, match=r"link 'NET' bandwidth must be positive, found 0"):
+        checked_target(spec, None, parse_settings(["hw.link.bandwidth=0GB/s"]))
+    hw = Hardware("Duo", cores=(CoreType("CPU", 1, (Queue("q", ("*",)),)),))
+    g = Graph("diamond", hw, (Task("a", "CPU", 1),))
+    gspec = Spec(hardware=(hw,), graphs=(g,))
+    assert checked_target(gspec, None, parse_settings(["hw.CPU.count=3"])).hardware \
+        .core("CPU").count == 3
+    with pytest.raises(UserError, match=r"launch must not be negative, found -1000 ns"):
+        checked_target(gspec, None, parse_settings(["hw.launch=-1us"]))
+    with pytest.raises(UserError, match=r"--set changes workload settings, but 'diamond'"):
+        checked_target(gspec, None, parse_settings(["hw.launch=1us", "devices=2"]))

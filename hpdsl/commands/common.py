@@ -29,8 +29,18 @@ def add_target_args(p, spec_optional: bool = False) -> None:
     p.add_argument("--target", "-t", metavar="T",
                    help="the tiling or graph to run (may be left out when the file has one)")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a workload setting, e.g. --set devices=64 "
-                        "--set routing='zipf 1.2' (repeatable)")
+                   help="override a workload setting or a hardware figure (with its unit), "
+                        "e.g. --set devices=64 --set routing='zipf 1.2' "
+                        "--set hw.link.bandwidth=107GB/s (repeatable; docs/generate.md)")
+
+
+def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
+    """--time-limit (z3's search, `per` says what for), --seed and --max-z3-tasks."""
+    p.add_argument("--time-limit", type=float, default=time_limit, metavar="S",
+                   help=f"seconds the z3 scheduler may search{per} (default: {time_limit:g})")
+    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
+    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
+                   help="largest graph z3 accepts when asked for (default: 400)")
 
 
 def check_solver_args(args) -> None:

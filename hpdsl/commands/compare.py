@@ -6,9 +6,11 @@ import sys
 import textwrap
 import time
 
-from hpdsl.commands.common import (add_target_args, bundled_example, check_output_path,
-                                   check_solver_args, load_graph, progress)
+from hpdsl.blocks import compulsory as compulsory_bytes
+from hpdsl.commands.common import (add_solver_args, add_target_args, bundled_example,
+                                   check_output_path, check_solver_args, load_graph, progress)
 from hpdsl.fmt import fixed, percent, time_unit
+from hpdsl.traffic import table as traffic_table
 
 DEFAULT_SPEC = "deepseek_moe.hpm"
 DEFAULT_TARGET = "fine"
@@ -26,13 +28,9 @@ def add_parser(sub) -> None:
                     "found invalid; the table and the JSON show the others all the same.")
     add_target_args(p, spec_optional=True)
     p.add_argument("--schedulers", "-s", metavar="A,B,...",
-                   help="comma-separated scheduler names (default: serial,heft,fifo, plus "
+                   help="comma-separated scheduler names (default: serial,heft-l2,heft, plus fifo,"
                         "dispatch,cp up to 20000 tasks and z3 up to --z3-default-tasks tasks)")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
-                   help="seconds the z3 scheduler may search (default: 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
-    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
-                   help="largest graph z3 accepts when asked for (default: 400)")
+    add_solver_args(p)
     p.add_argument("--z3-default-tasks", type=int, default=200, metavar="N",
                    help="largest graph z3 runs on without being asked for (default: 200)")
     p.add_argument("--json", action="store_true",
@@ -93,6 +91,11 @@ def text(c, spec_path: str) -> str:
            "emulated = the plan run on the emulator; predicted = the scheduler's own "
            "estimate; gap = predicted vs. lower bound", "",
            table(c)]
+    compulsory = compulsory_bytes(g)
+    traffic = traffic_table([(r.scheduler, r.result.traffic) for r in c.runs
+                             if r.result is not None], compulsory)
+    if traffic:
+        out += [""] + traffic
     for r in c.runs:
         if r.error:
             out.append(f"{r.scheduler}: {r.error}")

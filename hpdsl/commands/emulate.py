@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from hpdsl.fmt import microseconds, percent
+from hpdsl.traffic import op_lines
 
 
 def add_parser(sub) -> None:
@@ -21,8 +22,9 @@ def add_parser(sub) -> None:
                    help="write a Chrome trace-event JSON file (open it in Perfetto); written "
                         "atomically, through a symbolic link, never onto an input")
     p.add_argument("--no-contention", action="store_true",
-                   help="run every task at its uncontended cost-model time (default: share "
-                        "link and memory bandwidth)")
+                   help="share no bandwidth: every task runs alone, still paying the HBM "
+                        "traffic its L2 misses cause (default: share link, L2 and HBM "
+                        "bandwidth between the tasks running at once)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...]} instead of a summary")
     p.set_defaults(run=run)
@@ -48,6 +50,7 @@ def summary(graph, d: dict) -> str:
     for o in d["ops"]:
         lines.append(f"op {o['op']:<9} {microseconds(o['first_start_ns'])} .. {microseconds(o['last_end_ns'])}, "
                      f"{o['tasks']} tasks, busy {microseconds(o['busy_ns'])}")
+    lines += [f"traffic {line}" for line in op_lines(d["traffic"], d.get("compulsory_hbm_bytes", {}))]
     for w in d["warnings"]:
         lines.append(f"warning: {w['message']}")
     if bad:
@@ -123,6 +126,6 @@ def run(args) -> int:
         from hpdsl.emulator.trace import chrome_trace
 
         write_atomic(args.trace, chrome_trace(graph, machine, plan, r), spec.files + (args.plan,))
-    d = emulate_record(plan.header, r, static)
+    d = emulate_record(plan.header, r, static, graph)
     print_result(d, args.json, summary(graph, d), ("trace", args.trace))
     return 1 if d["violations"] else 0

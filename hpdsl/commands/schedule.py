@@ -5,8 +5,8 @@ import sys
 
 from hpdsl.errors import UserError
 from hpdsl.fmt import microseconds, percent
-from hpdsl.commands.common import (add_target_args, check_output_path, check_solver_args, emit,
-                                  load_graph, print_result, progress)
+from hpdsl.commands.common import (add_solver_args, add_target_args, check_output_path,
+                                   check_solver_args, emit, load_graph, print_result, progress)
 
 
 def add_parser(sub) -> None:
@@ -17,15 +17,11 @@ def add_parser(sub) -> None:
     add_target_args(p)
     p.add_argument("--scheduler", "-s", default="portfolio", metavar="NAME",
                    help="scheduler name (default: portfolio)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
-                   help="seconds the z3 scheduler may search (default: 60)")
-    p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
-    p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
-                   help="largest graph z3 accepts (default: 400)")
+    add_solver_args(p, time_limit=60.0)
     p.add_argument("-o", "--output", metavar="PLAN",
                    help="write the lowered plan (JSON) here ('-': stdout, the summary then on "
-                        "stderr, and no --json); "
-                        "written atomically, through a symbolic link, never onto an input")
+                        "stderr, and no --json); written atomically, through a symbolic link, "
+                        "never onto an input")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...]} instead of a summary")
     p.set_defaults(run=run)

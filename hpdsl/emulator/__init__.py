@@ -3,9 +3,12 @@
     >>> result = emulate(graph, machine, plan)          # doctest: +SKIP
     >>> result.makespan, result.utilization, result.findings   # doctest: +SKIP
 
-Modules: `run` (prepares a run and records it), `dataflow` and `timed` (the two queue
-interpreters: without and with a clock), `fluid` (bandwidth contention), `record`,
-`validate` (findings), `metrics`, `result`, `trace` (Chrome trace-event export).
+Modules: `run` (prepares a run and records it), `streams` (the interpreters' input and
+output), `dataflow` and `timed` (the two queue interpreters: without and with a clock),
+`demand` (what each task asks of memory and links), `memory` (the memory model: which
+demands apply when a task starts), `fluid` (bandwidth contention), `record`, `validate`
+(findings), `metrics`, `result`, `trace` (Chrome trace-event export). Waits and barriers
+are `hpdsl.sync`'s, shared with the plan's own pass over its streams.
 Semantics and models: docs/emulator.md.
 """
 from __future__ import annotations
@@ -26,7 +29,9 @@ __all__ = ["EmulatorOptions", "Finding", "OpStats", "Result", "emulate"]
 @dataclass(frozen=True, slots=True)
 class EmulatorOptions:
     contention: bool = True     # share link and memory bandwidth between concurrent tasks
-    l2: bool = True             # serve a task's traffic from L2 while the live data fits
+    l2: bool = True             # L2 caches data blocks (False: it holds nothing, all to HBM)
+    cache: bool = True          # False: no cache model, every task its cost-model time (whose
+                                # memory part is the scheduler's estimate): for comparisons only
     max_findings: int = 20      # per kind, before "... and N more"
 
 
@@ -34,7 +39,7 @@ def emulate(graph: TaskGraph, machine: Machine, plan: Plan,
             options: EmulatorOptions | None = None) -> Result:
     """Run `plan` on the emulated `machine` and return times, measurements and findings."""
     o = options or EmulatorOptions()
-    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2)
+    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2, cache=o.cache)
     w = plan.exec_queue(graph.n_tasks)
     mk = rec.makespan
     busy = worker_busy(rec.start, rec.end, w, len(machine.workers), mk)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl.emulator.streams import Outcome, Streams
 from hpdsl.plan import EXEC, SIGNAL, WAIT
+from hpdsl.sync import Barrier, Parked
 
 
 def event_latency(code: np.ndarray, arg: np.ndarray, iq: np.ndarray, lat: np.ndarray,
@@ -40,24 +42,26 @@ def event_latency(code: np.ndarray, arg: np.ndarray, iq: np.ndarray, lat: np.nda
     return np.where(used, hi_l, 0).astype(np.int64)
 
 
-def run_dataflow(code: list, arg: list, cnt: list, dur: list, ev_lat: list, ptr: list,
-                 n_events: int, launch: int):
-    """Run the streams; return (done per instruction, pc per queue, signals issued per
-    event, queue resumptions). `done` is -1 where an instruction never completed."""
-    W = len(ptr) - 1
+def run_dataflow(s: Streams, ev_lat: list[int]) -> Outcome:
+    """Run the streams, each event's signals arriving `ev_lat[event]` ns after their issue.
+    `Outcome.counter` holds the signals issued per event; `processed` the resumptions."""
+    W = len(s.ptr) - 1
+    code, arg, cnt, dur = s.code, s.arg, s.cnt, s.dur
     done = [-1] * len(code)
-    pc = ptr[:-1]
-    stop = ptr[1:]
-    clock = [launch] * W
-    issued: list[list[int]] = [[] for _ in range(n_events)]
-    parked: list = [None] * n_events          # per event: {count: [queues waiting for it]}
+    pc = s.ptr[:-1]
+    stop = s.ptr[1:]
+    clock = [s.launch] * W
+    issued: list[list[int]] = [[] for _ in range(s.n_events)]
+    parked = Parked(s.n_events)
+    waiting = parked.by_event
+    barrier = Barrier(W)
     runnable = list(range(W - 1, -1, -1))
-    at_barrier, barrier_last = 0, 0
     steps = 0
     while runnable:
         q = runnable.pop()
         steps += 1
         i, e, t = pc[q], stop[q], clock[q]
+        last = None                   # the barrier's last arrival, when q completes it
         while i < e:
             c = code[i]
             if c == EXEC:
@@ -66,9 +70,8 @@ def run_dataflow(code: list, arg: list, cnt: list, dur: list, ev_lat: list, ptr:
                 ev = arg[i]
                 sent = issued[ev]
                 sent.append(t)
-                pk = parked[ev]
-                if pk:
-                    ws = pk.pop(len(sent), None)
+                if waiting[ev]:
+                    ws = parked.take(ev, len(sent))
                     if ws is not None:
                         a = t + ev_lat[ev]
                         for r in ws:
@@ -88,25 +91,19 @@ def run_dataflow(code: list, arg: list, cnt: list, dur: list, ev_lat: list, ptr:
                     if a > t:
                         t = a
                 else:
-                    pk = parked[ev]
-                    if pk is None:
-                        pk = parked[ev] = {}
-                    pk.setdefault(k, []).append(q)
+                    parked.park(ev, k, q)
                     break
             else:                     # BARRIER: hold until every queue is here
-                at_barrier += 1
-                if t > barrier_last:
-                    barrier_last = t
+                last = barrier.arrive(t)
                 break
             done[i] = t
             i += 1
         pc[q], clock[q] = i, t
-        if at_barrier == W:
-            rel = barrier_last + launch
-            at_barrier = barrier_last = 0
+        if last is not None:
+            rel = last + s.launch
             for r in range(W - 1, -1, -1):
                 j = pc[r]
                 done[j] = clock[r] = rel
                 pc[r] = j + 1
                 runnable.append(r)
-    return done, pc, [len(s) for s in issued], steps
+    return Outcome(done, pc, [len(x) for x in issued], steps)

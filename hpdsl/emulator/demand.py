@@ -1,75 +1,121 @@
 """What each executed task asks of the shared resources (memory levels and links).
 
-The emulator's contention model (`fluid.py`) shares bandwidth between these demands; this
-module decides the demands, the way `hpdsl.cost` decides uncontended times.
+The emulator's contention model (`fluid.py`) shares bandwidth between these demands;
+this module turns a task's traffic into them, the way `hpdsl.cost` turns work into time.
 
-Memory traffic has two parts (docs/cost-model.md, "Reuse and compulsory traffic"): the
-reuse traffic a tile moves between L2 and its core, and the compulsory part that goes off
-chip. When the device's live intermediate data fits in L2 the off-chip part is
-`bytes_hbm` (weights, the layer's input); when it does not (a spill) it is `bytes_spill`
-(also the intermediate input once and the output write-back). A tile whose bytes do not
-fit its core's share of L2 at all reuses nothing and moves everything off chip. A task
-charges both parts at once, the reuse traffic to its device's L2 and the compulsory part
-to its HBM, so AIC and AIV tiles streaming together contend for L2 as well as for HBM.
+A running task demands, in bytes per ns at its uncontended speed: its device's L2 for
+every byte it reads and writes (L2 sits in front of HBM: all traffic passes it), its
+device's HBM for the bytes that miss in L2, and for a send to another device the
+sender's link injection and the receiver's link ejection. How many bytes miss is the
+memory model's call when the task starts (`memory.py`, from the L2 cache model of
+`cache.py`). Where the graph names no data blocks (hand-built graphs) nothing is known
+to be reused: `flows` charges every byte to HBM too.
+
+`claim` is the one place a set of demands becomes a `Claim` on `Fluid` (a group of the
+resources with a positive demand, and the demands); L2 write-backs use it as well.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from hpdsl.emulator.fluid import Fluid
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import Plan
 
+HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
 
-def _fits(graph: TaskGraph, machine: Machine, plan: Plan, t: np.ndarray, ex: np.ndarray):
-    """Per exec instruction: does the task's tile fit its core's share of L2 (cost.level_bandwidth)."""
+
+class Claim(NamedTuple):
+    """What a running task asks of `Fluid`: its group (the resources it is on) and its
+    demands, ((resource, bytes per ns at uncontended speed), ...), each positive."""
+
+    group: int
+    demands: tuple[tuple[int, float], ...]
+
+
+class Flow(NamedTuple):
+    """An exec instruction's claim without a cache model (None: it moves no data and takes
+    its cost-model time whatever the other tasks do)."""
+
+    device: int
+    claim: Claim | None
+
+
+class Claims:
+    """Builds claims on one `Fluid`, a group per distinct set of resources."""
+
+    __slots__ = ("fluid", "groups")
+
+    def __init__(self, fluid: Fluid):
+        self.fluid, self.groups = fluid, {}
+
+    def claim(self, d: int, dst: int, l2: float, hbm: float, link: float) -> Claim | None:
+        """The claim of a task on device d (a send to dst) moving l2, hbm and link bytes per
+        ns. A resource is in the group only where the demand is > 0, or the task would be
+        slowed by a resource it does not use."""
+        m = d * 4
+        dm = ((m + L2, l2),) if l2 > 0 else ()
+        if hbm > 0:
+            dm += ((m + HBM, hbm),)
+        if link > 0:
+            dm += ((m + LINK_OUT, link), (dst * 4 + LINK_IN, link))
+        if not dm:
+            return None
+        res = tuple(r for r, _ in dm)
+        g = self.groups.get(res)
+        if g is None:
+            g = self.groups[res] = self.fluid.group(res)
+        return Claim(g, dm)
+
+
+def fluid_for(machine: Machine) -> Fluid:
+    """A `Fluid` over every device's HBM, L2, link injection and link ejection, in
+    bytes per ns (1 where the hardware lacks the level: no demand is ever put on it)."""
     hw = machine.hardware
-    nbytes = graph.bytes_in[t] + graph.bytes_out[t]
-    count = np.array([max(1, c.count) for c in hw.cores])[machine.worker_core[plan.instruction_queue()[ex]]]
-    if hw.cache is None:
-        return np.zeros(len(ex), bool)
-    if hw.memory is None:
-        return np.ones(len(ex), bool)
-    return nbytes <= hw.cache.size / count
+
+    def gb(level) -> float:
+        return level.bandwidth / 1e9 if level is not None else 1.0
+
+    # links are the first stage: a send's memory demand counts at its link-bound rate
+    return Fluid([gb(hw.memory), gb(hw.cache), gb(hw.link), gb(hw.link)] * machine.devices,
+                 [False, False, True, True] * machine.devices)
 
 
-def memory_demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray,
-                   ex: np.ndarray):
-    """Per exec instruction, bytes per ns at uncontended speed: (L2, HBM, HBM when spilled).
+def remote_bytes(graph: TaskGraph, machine: Machine, task: np.ndarray) -> np.ndarray:
+    """Per task, the bytes it sends over the link (0 for a put to its own device)."""
+    if machine.hardware.link is None:
+        return np.zeros(len(task))
+    remote = (graph.dst[task] >= 0) & (graph.dst[task] != graph.device[task])
+    return np.where(remote, graph.bytes_sent[task], 0.0)
 
-    The emulator charges (L2, l2) + (HBM, hbm) while the device's live data fits in L2
-    and (L2, l2) + (HBM, spill) when it does not.
-    """
+
+def flows(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray,
+          fluid: Fluid) -> list[Flow | None] | None:
+    """Per instruction its `Flow` without a cache model (None for every other instruction),
+    or None when no task moves data: all its bytes on L2 and on HBM, where the hardware
+    has them, and its remote bytes on the links."""
     hw = machine.hardware
     t = plan.arg[ex]
     d = np.maximum(dur[ex], 1).astype(np.float64)
-    nbytes = graph.bytes_in[t] + graph.bytes_out[t]
-    if hw.memory is None and hw.cache is None:
-        z = np.zeros(len(ex))
-        return z, z, z
-    fits = _fits(graph, machine, plan, t, ex)
-    if hw.memory is None:
-        return nbytes / d, np.zeros(len(ex)), np.zeros(len(ex))
-    l2 = np.where(fits, nbytes, 0.0) / d
-    hbm = np.where(fits, graph.bytes_hbm[t], nbytes) / d
-    spill = np.where(fits, graph.bytes_spill[t], nbytes) / d
-    return l2, hbm, spill
-
-
-def demands(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray):
-    """Per exec instruction, bytes per ns at uncontended speed: (L2, HBM while the device's
-    live data fits in L2, HBM when it has spilled, link).
-
-    A task demands its L2 rate and one of the two off-chip rates at once (which one is
-    decided when it starts, from the live data), plus, for a send to another device, its
-    link rate on the sender's injection and the receiver's ejection. A tile that does not
-    fit its core's L2 share has no L2 rate and the same off-chip rate in both states.
-    """
-    hw = machine.hardware
-    t = plan.arg[ex]
-    d = np.maximum(dur[ex], 1).astype(np.float64)
-    sent = np.where((graph.dst[t] >= 0) & (graph.dst[t] != graph.device[t]), graph.bytes_sent[t], 0.0) / d
-    if hw.link is None:
-        sent = np.zeros_like(sent)
-    l2, hbm, spill = memory_demands(graph, machine, plan, dur, ex)
-    return l2, hbm, spill, sent
+    nbytes = (graph.bytes_in[t] + graph.bytes_out[t]) / d
+    l2 = nbytes if hw.cache is not None else np.zeros(len(ex))
+    hbm = nbytes if hw.memory is not None else np.zeros(len(ex))
+    link = remote_bytes(graph, machine, t) / d
+    moving = (l2 > 0) | (hbm > 0) | (link > 0)
+    if not np.any(moving):
+        return None
+    out: list[Flow | None] = [None] * len(plan.code)
+    claims = Claims(fluid)
+    made: dict[tuple, Flow] = {}     # tiles of one op on one device mostly ask the same
+    task = t[moving]
+    keys = zip(graph.device[task].tolist(), graph.dst[task].tolist(), l2[moving].tolist(),
+               hbm[moving].tolist(), link[moving].tolist())
+    for i, key in zip(ex[moving].tolist(), keys):
+        f = made.get(key)
+        if f is None:
+            f = made[key] = Flow(key[0], claims.claim(*key))
+        out[i] = f
+    return out

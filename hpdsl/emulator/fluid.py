@@ -64,7 +64,7 @@ class Fluid:
                                                 # (None for a group without links)
 
     def group(self, res: tuple) -> int:
-        """The group id of flows on resources `res` (a sorted tuple)."""
+        """The group id of flows on resources `res` (one tuple, in one order, per set)."""
         g = self.gkey.get(res)
         if g is None:
             g = self.gkey[res] = len(self.gres)

@@ -1,7 +1,7 @@
 """`Record`: what the emulator saw, instruction by instruction (the validator's input)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -15,7 +15,8 @@ class Record:
     released); `latency` per signal; `blocked[q]` the instruction queue q was stuck at
     when nothing was left to happen (-1: the queue finished); `counter` per event at the end;
     `events_processed`: heap entries handled (the dataflow interpreter, which has no heap,
-    counts queue resumptions).
+    counts queue resumptions); `traffic`: per op name, the bytes the L2 cache model
+    counted (`cache.TRAFFIC_KEYS`; empty where the graph names no data blocks).
     """
 
     start: np.ndarray
@@ -26,6 +27,7 @@ class Record:
     blocked: np.ndarray
     counter: np.ndarray
     events_processed: int = 0
+    traffic: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for a in (self.start, self.end, self.reach, self.done, self.latency, self.blocked, self.counter):

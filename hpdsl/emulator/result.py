@@ -5,7 +5,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KINDS = ("missing-sync", "deadlock", "never-satisfied", "flag-overflow", "buffer-overflow")
+from hpdsl.emulator.record import Record
+
+KINDS = ("missing-sync", "deadlock", "never-satisfied", "flag-overflow", "flag-clash",
+         "buffer-overflow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +62,14 @@ class Result:
     exposed_comm: int
     ops: tuple[OpStats, ...]
     findings: tuple[Finding, ...]
+    record: Record = field(repr=False)      # what the interpreter saw, the findings' source
     events_processed: int = 0
-    record: object = field(default=None, repr=False)
+
+    @property
+    def traffic(self) -> dict[str, dict[str, int]]:
+        """Per op name: weights_hbm_bytes, activations_hbm_bytes, writeback_hbm_bytes,
+        l2_hit_bytes, summed over devices (DESIGN §7); empty without data blocks."""
+        return self.record.traffic
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -9,183 +9,209 @@ and one latency per event, true of every lowered plan): a signal only appends it
 time; a wait that needs the k-th signal of an event wakes at that signal's issue time
 plus the latency, with one heap entry, and only if it has to block. Otherwise every
 signal is a heap entry that raises its counter on arrival.
+
+A task runs for the work its memory model gives when it starts (`memory.py`), under
+`fluid`'s bandwidth sharing with the `Claim` the model gives; the model hears of its end.
+Traffic the model makes on its own (L2 write-backs) runs as flows without a queue, ids
+past the last instruction: they load their resources and delay nobody directly.
 """
 from __future__ import annotations
 
-import heapq
+from heapq import heappop, heappush
+from itertools import count
 
+from hpdsl import progress
+from hpdsl.emulator.fluid import Fluid
+from hpdsl.emulator.memory import MemoryModel, Unshared
+from hpdsl.emulator.streams import Outcome, Streams
 from hpdsl.plan import EXEC, SIGNAL, WAIT
+from hpdsl.sync import Barrier, Parked
 
-ARRIVES, WAKES, TASK_ENDS, GROUP_ENDS, RELEASES = 0, 1, 2, 3, 4
-
-
-class Live:
-    """A device's live intermediate data: outputs of finished tasks with unfinished consumers."""
-
-    __slots__ = ("bytes", "size", "out_dev", "out_bytes", "consumers", "pred_ptr", "pred")
-
-    def __init__(self, devices, size, out_dev, out_bytes, consumers, pred_ptr, pred):
-        self.bytes = [0.0] * devices
-        self.size = size
-        self.out_dev, self.out_bytes = out_dev, out_bytes
-        self.consumers, self.pred_ptr, self.pred = consumers, pred_ptr, pred
-
-    def task_ends(self, task: int) -> None:
-        live, cons, out_dev, out_bytes = self.bytes, self.consumers, self.out_dev, self.out_bytes
-        for p in self.pred[self.pred_ptr[task]:self.pred_ptr[task + 1]]:
-            cons[p] -= 1
-            if cons[p] == 0:
-                live[out_dev[p]] -= out_bytes[p]
-        if cons[task] > 0:
-            live[out_dev[task]] += out_bytes[task]
+ARRIVES, WAKES, TASK_ENDS, GROUP_ENDS, RELEASES = 0, 1, 2, 3, 4   # heap entry kinds
 
 
-def run_timed(code, arg, cnt, dur, lat, ev_lat, ptr, iq, n_events, launch,
-              flows=None, fluid=None, live: Live | None = None, l2_on: bool = True):
-    """Run the streams; return (done per instruction, pc per queue, counter per event,
-    heap events processed). `ev_lat` (list per event) enables lazy signals; `flows[i]`
-    (device, group and demands while the live data fits in L2, group and demands when it
-    has spilled; a group is None where that state moves no data) or None per exec
-    instruction puts it under `fluid`'s bandwidth sharing."""
-    W = len(ptr) - 1
-    heap: list = []
-    push, pop = heapq.heappush, heapq.heappop
-    pc = ptr[:-1]
-    stop = ptr[1:]
-    done = [-1] * len(code)
-    lazy = ev_lat is not None
-    counter = [0] * n_events
-    waiters: list[list[int]] = [[] for _ in range(n_events)]
-    issued: list[list[int]] = [[] for _ in range(n_events)]
-    parked: list = [None] * n_events
-    at_barrier = 0
-    serial = 0
-    if flows is None:
-        flows = [None] * len(code)
+def run_timed(s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
+              fluid: Fluid | None = None, memory: MemoryModel | None = None,
+              bar: progress.Counter | None = None) -> Outcome:
+    """Run the streams; `lat` per instruction: a signal's latency; `ev_lat` per event (the
+    one latency of its signals) enables lazy signals; `iq` per instruction: its queue;
+    `bar` advances once per task that ends."""
+    return Timed(s, lat, ev_lat, iq, fluid, memory, bar).run()
 
-    def advance(q: int, t: int) -> None:
-        nonlocal serial, at_barrier
-        i, e = pc[q], stop[q]
+
+class Timed:
+    """One run: the heap, every queue's position and every event's state."""
+
+    __slots__ = ("code", "arg", "cnt", "dur", "lat", "ev_lat", "iq", "pc", "stop", "done",
+                 "launch", "heap", "serial", "issued", "counter", "parked", "barrier",
+                 "fluid", "memory", "flows", "bar")
+
+    def __init__(self, s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
+                 fluid: Fluid | None = None, memory: MemoryModel | None = None,
+                 bar: progress.Counter | None = None):
+        self.code, self.arg, self.cnt, self.dur = s.code, s.arg, s.cnt, s.dur
+        self.lat, self.ev_lat, self.iq, self.launch = lat, ev_lat, iq, s.launch
+        self.pc, self.stop = s.ptr[:-1], s.ptr[1:]
+        self.done = [-1] * len(s.code)
+        self.heap: list[tuple] = []
+        self.serial = count()                       # heap ties break in insertion order
+        self.issued = [[] for _ in range(s.n_events)]   # lazy: issue times per event
+        self.counter = [0] * s.n_events                 # otherwise: arrivals per event
+        self.parked = Parked(s.n_events)
+        self.barrier = Barrier(len(self.pc))
+        self.fluid = fluid
+        self.memory = Unshared(s.dur) if memory is None else memory
+        self.flows = count(len(s.code))             # ids of flows without a queue
+        self.bar = bar or progress.Counter()
+
+    def run(self) -> Outcome:
+        """Handle every heap entry of an instant first, then resume the queues they freed:
+        a task starting at t sees the live data and bandwidth after every task that ended
+        at t, whatever the heap order among them."""
+        for q in range(len(self.pc)):
+            self.advance(q, self.launch)
+        heap, processed = self.heap, 0
+        while heap:
+            t = heap[0][0]
+            resume: list[int] = []
+            while heap and heap[0][0] == t:
+                _, kind, _, a, b = heappop(heap)
+                processed += 1
+                if kind == GROUP_ENDS:
+                    self.group_ends(a, t, resume)
+                elif kind == TASK_ENDS:
+                    self.task_ends(a, b, t, resume)
+                elif kind == WAKES:
+                    self.wakes(a, b, t, resume)
+                elif kind == ARRIVES:
+                    self.arrives(a, t, resume)
+                else:
+                    self.releases(t, resume)
+            for q in resume:
+                self.advance(q, t)
+        counter = self.counter if self.ev_lat is None else [len(x) for x in self.issued]
+        return Outcome(self.done, self.pc, counter, processed)
+
+    def advance(self, q: int, t: int) -> None:
+        """Run queue q from its position at t until it must stop: at an exec (its end is
+        on the heap), a wait not yet satisfied, a barrier, or its stream's end."""
+        code, arg, done, pc = self.code, self.arg, self.done, self.pc
+        ev_lat, waiting = self.ev_lat, self.parked.by_event
+        i, e = pc[q], self.stop[q]
         while i < e:
             c = code[i]
             if c == EXEC:
                 pc[q] = i
-                f = flows[i]
-                if f is not None:
-                    # off chip at the compulsory rate while the live data fits in L2, else
-                    # at the spill rate (the reuse traffic stays on L2 either way)
-                    if l2_on and (live is None or live.bytes[f[0]] <= live.size):
-                        g, dm = f[1], f[2]
-                    else:
-                        g, dm = f[3], f[4]
-                if f is None or g is None:
-                    push(heap, (t + dur[i], TASK_ENDS, serial, q, i))
-                    serial += 1
-                    return
-                entries = fluid.add(i, t, dur[i], g, dm)
-                for when, g in entries:
-                    push(heap, (when, GROUP_ENDS, serial, g, 0))
-                    serial += 1
+                self.start(q, i, t)
                 return
             if c == SIGNAL:
                 done[i] = t
                 ev = arg[i]
-                if lazy:
-                    sent = issued[ev]
-                    sent.append(t)
-                    pk = parked[ev]
-                    if pk:
-                        ws = pk.pop(len(sent), None)
-                        if ws is not None:
-                            for r in ws:
-                                push(heap, (t + ev_lat[ev], WAKES, serial, r, pc[r]))
-                                serial += 1
+                if ev_lat is None:
+                    heappush(self.heap, (t + self.lat[i], ARRIVES, next(self.serial), ev, i))
                 else:
-                    push(heap, (t + lat[i], ARRIVES, serial, ev, i))
-                    serial += 1
+                    sent = self.issued[ev]
+                    sent.append(t)
+                    if waiting[ev]:
+                        ws = self.parked.take(ev, len(sent))
+                        if ws is not None:
+                            self.wake(ws, t + ev_lat[ev])
                 i += 1
                 continue
             if c == WAIT:
-                ev, k = arg[i], cnt[i]
-                if lazy:
-                    sent = issued[ev]
-                    if len(sent) >= k:
+                ev, k = arg[i], self.cnt[i]
+                if ev_lat is None:
+                    if self.counter[ev] >= k:
+                        done[i] = t
+                        i += 1
+                        continue
+                    self.parked.park(ev, k, q)
+                else:
+                    sent = self.issued[ev]
+                    if len(sent) < k:
+                        self.parked.park(ev, k, q)
+                    else:
                         a = sent[k - 1] + ev_lat[ev]
                         if a <= t:
                             done[i] = t
                             i += 1
                             continue
-                        push(heap, (a, WAKES, serial, q, i))
-                        serial += 1
-                    else:
-                        pk = parked[ev]
-                        if pk is None:
-                            pk = parked[ev] = {}
-                        pk.setdefault(k, []).append(q)
-                elif counter[ev] >= k:
-                    done[i] = t
-                    i += 1
-                    continue
-                else:
-                    waiters[ev].append(q)
+                        heappush(self.heap, (a, WAKES, next(self.serial), q, i))
                 pc[q] = i
                 return
             pc[q] = i             # BARRIER
-            at_barrier += 1
-            if at_barrier == W:
-                push(heap, (t + launch, RELEASES, serial, 0, 0))
-                serial += 1
+            if self.barrier.arrive(t) is not None:
+                heappush(self.heap, (t + self.launch, RELEASES, next(self.serial), 0, 0))
             return
         pc[q] = e
 
-    for q in range(W):
-        advance(q, launch)
-    processed = 0
-    while heap:
-        # every event of one instant first, then the queues they free: a task starting at t
-        # sees the live data and bandwidth after every task that ended at t, whatever the
-        # heap order among them
-        t = heap[0][0]
-        resume = []
-        while heap and heap[0][0] == t:
-            _, kind, _, a, b = pop(heap)
-            processed += 1
-            if kind == GROUP_ENDS:
-                i, entries = fluid.check(a, t)
-                for when, g in entries:
-                    push(heap, (when, GROUP_ENDS, serial, g, 0))
-                    serial += 1
-                if i < 0:
-                    continue           # stale, or the rate fell: re-checked later
-                kind, a, b = TASK_ENDS, iq[i], i
-            if kind == TASK_ENDS or kind == WAKES:
-                done[b] = t
-                if live is not None and kind == TASK_ENDS:
-                    live.task_ends(arg[b])
-                pc[a] = b + 1
-                resume.append(a)
-            elif kind == ARRIVES:
-                counter[a] += 1
-                ws = waiters[a]
-                if ws:
-                    k = counter[a]
-                    ready = [q for q in ws if cnt[pc[q]] <= k]
-                    if ready:
-                        waiters[a] = [q for q in ws if cnt[pc[q]] > k]
-                        for q in ready:
-                            i = pc[q]
-                            done[i] = t
-                            pc[q] = i + 1
-                        resume += ready
-            else:
-                at_barrier = 0
-                for q in range(W):
-                    i = pc[q]
-                    done[i] = t
-                    pc[q] = i + 1
-                resume += range(W)
-        for q in resume:
-            advance(q, t)
-    if lazy:
-        counter = [len(s) for s in issued]
-    return done, pc, counter, processed
+    def start(self, q: int, i: int, t: int) -> None:
+        """Exec instruction i of queue q begins at t: alone, or sharing bandwidth."""
+        work, claim = self.memory.starts(i)
+        if self.memory.back:
+            self.background(t)
+        if claim is None:
+            heappush(self.heap, (t + work, TASK_ENDS, next(self.serial), q, i))
+            return
+        heap, serial = self.heap, self.serial
+        for when, g in self.fluid.add(i, t, work, claim.group, claim.demands):
+            heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
+
+    def background(self, t: int) -> None:
+        """The memory model's own traffic from t on, as flows no queue waits for."""
+        heap, serial = self.heap, self.serial
+        for work, claim in self.memory.background():
+            for when, g in self.fluid.add(next(self.flows), t, work, claim.group, claim.demands):
+                heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
+
+    def wake(self, queues: list[int], t: int) -> None:
+        """Lazy signals: the parked `queues` go on at t."""
+        heap, serial, pc = self.heap, self.serial, self.pc
+        for r in queues:
+            heappush(heap, (t, WAKES, next(serial), r, pc[r]))
+
+    def group_ends(self, g: int, t: int, resume: list[int]) -> None:
+        """A check of group g: its earliest member may be done."""
+        i, entries = self.fluid.check(g, t)
+        heap, serial = self.heap, self.serial
+        for when, h in entries:
+            heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
+        if 0 <= i < len(self.code):   # else stale, the rate fell, or a queueless flow
+            self.task_ends(self.iq[i], i, t, resume)
+
+    def task_ends(self, q: int, i: int, t: int, resume: list[int]) -> None:
+        """Queue q's exec instruction i ends at t."""
+        self.done[i] = t
+        self.bar.advance()
+        self.memory.ends(i)
+        if self.memory.back:
+            self.background(t)
+        self.pc[q] = i + 1
+        resume.append(q)
+
+    def wakes(self, q: int, i: int, t: int, resume: list[int]) -> None:
+        """Lazy signals: queue q's wait i is satisfied at t."""
+        self.done[i] = t
+        self.pc[q] = i + 1
+        resume.append(q)
+
+    def arrives(self, ev: int, t: int, resume: list[int]) -> None:
+        """Eager signals: one arrives on ev; the queues waiting for its new count go on."""
+        self.counter[ev] += 1
+        ws = self.parked.take(ev, self.counter[ev])
+        if ws is not None:
+            done, pc = self.done, self.pc
+            for q in ws:
+                i = pc[q]
+                done[i] = t
+                pc[q] = i + 1
+            resume += ws
+
+    def releases(self, t: int, resume: list[int]) -> None:
+        """The barrier releases: every queue goes past it at t."""
+        done, pc = self.done, self.pc
+        for q in range(len(pc)):
+            i = pc[q]
+            done[i] = t
+            pc[q] = i + 1
+        resume += range(len(pc))

@@ -21,8 +21,6 @@ from hpdsl.machine import Machine
 from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT, Plan
 from hpdsl.plan.flags import base_wanted, flag_key
 
-K_SLICE = 64   # contraction depth of one matmul K-slice held with the output block (A3 base tile)
-
 
 def validate(graph: TaskGraph, machine: Machine, plan: Plan, rec: Record,
              limit: int = 20) -> tuple[Finding, ...]:
@@ -208,23 +206,24 @@ def _clashes(plan, rec, key) -> list[Finding]:
     return out
 
 
-def working_set(graph: TaskGraph) -> np.ndarray:
-    """Bytes a tile holds in its core's buffer: its output block, plus one K-slice of both
-    operands for matmul tiles; 0 where the graph has no tile shape (sends, explicit tasks)."""
+def working_set(graph: TaskGraph, k_slice: np.ndarray) -> np.ndarray:
+    """Bytes a tile holds in its core's buffer: its output block, plus for matmul tiles one
+    K-slice of both operands, `k_slice` (per task: its core type's) elements deep; 0 where
+    the graph has no tile shape (sends, explicit tasks)."""
     shaped = (graph.rows > 0) & (graph.cols > 0) & (graph.bytes_out > 0) & (graph.dst < 0)
     area = np.maximum(graph.rows.astype(np.float64) * graph.cols, 1)
     elem = np.where(shaped, graph.bytes_out / area, 0)
     mm = np.array([k == "matmul" for k in graph.kinds], bool)[graph.kind] if graph.n_tasks else shaped
-    ws = np.where(shaped, graph.bytes_out + mm * (graph.rows + graph.cols) * K_SLICE * elem, 0)
+    ws = np.where(shaped, graph.bytes_out + mm * (graph.rows + graph.cols) * k_slice * elem, 0)
     return ws
 
 
 def _buffers(graph, machine, plan) -> list[Finding]:
     if graph.n_tasks == 0:
         return []
-    ws = working_set(graph)
     w = plan.exec_queue(graph.n_tasks)
     core = machine.worker_core[np.maximum(w, 0)]
+    ws = working_set(graph, np.array([c.k_slice for c in machine.hardware.cores])[core])
     cap = np.array([max((b.size for b in c.buffers), default=0) for c in machine.hardware.cores],
                    np.float64)
     over = np.flatnonzero((w >= 0) & (cap[core] > 0) & (ws > cap[core]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl import progress
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.ops.base import Layer
@@ -72,9 +73,12 @@ def from_tiling(t: Tiling, max_tasks: int = DEFAULT_MAX_TASKS) -> TaskGraph:
     if rows > MAX_ROUTED_ROWS:
         raise UserError(f"workload '{w.name}' routes {rows:,} rows (devices x tokens x topk), "
                         f"more than the {MAX_ROUTED_ROWS:,} hpdsl generates", w.loc)
-    routed = route(w.routing, w.devices, w.tokens, w.experts, w.topk)
-    layer = Layer(counts=routed.counts, choices=routed.choices, **base)
-    total = sum(count_tasks(steps, layer).values())
-    if total > max_tasks:
-        raise _refuse(total, False, max_tasks, t.name)
-    return build(t, steps, layer, total)
+    # steps of the bar: routing, each op's tiles and edges, assembling the graph
+    with progress.counter(len(steps) + 2, f"generate {t.name}") as bar:
+        routed = route(w.routing, w.devices, w.tokens, w.experts, w.topk)
+        bar.advance()
+        layer = Layer(counts=routed.counts, choices=routed.choices, **base)
+        total = sum(count_tasks(steps, layer).values())
+        if total > max_tasks:
+            raise _refuse(total, False, max_tasks, t.name)
+        return build(t, steps, layer, total, bar)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpdsl import progress
+from hpdsl.blocks import OpData, data_blocks
 from hpdsl.graph import TaskGraph
 from hpdsl.ops.base import Layer, Tensor
 from hpdsl.ops.overlap import dependencies
@@ -12,16 +14,20 @@ from hpdsl.spec import Tiling
 from .chain import Step, input_of
 
 COLUMNS = ("op", "kind", "device", "flops", "bytes_in", "bytes_out", "bytes_sent", "dst",
-           "expert", "row0", "rows", "col0", "cols", "bytes_hbm", "bytes_spill")
+           "expert", "row0", "rows", "col0", "cols", "bytes_hbm")
 
 
-def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
-    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count."""
+def build(t: Tiling, steps: list[Step], layer: Layer, total: int,
+          bar: progress.Counter | None = None) -> TaskGraph:
+    """The graph of `steps` on the routed `layer`; `total` is the closed-form task count.
+    `bar` advances once per op and once when the graph is assembled."""
+    bar = bar or progress.Counter()
     w = t.workload
     kinds: list[tuple[str, tuple[str, ...]]] = []
     tensors: dict[str, Tensor] = {}
     cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
     src_e, dst_e = [], []
+    data: list[OpData] = []
     first = 0
     for i, s in enumerate(steps):
         inp = input_of(s, tensors, layer)
@@ -30,6 +36,7 @@ def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
         if key not in kinds:
             kinds.append(key)
         _append(cols, tiles, i, kinds.index(key))
+        data.append(OpData(s.op.name, first, tiles, inp, s.kind.has_weights))
         s_, d_ = dependencies(tiles, first, inp, layer)
         src_e.append(s_)
         dst_e.append(d_)
@@ -37,13 +44,17 @@ def build(t: Tiling, steps: list[Step], layer: Layer, total: int) -> TaskGraph:
         if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
         first += tiles.n_tiles
+        bar.advance()
     assert first == total, (first, total)   # the closed-form count is the real count
     arrays = {k: np.concatenate(v) for k, v in cols.items()}
-    return TaskGraph.build(
+    graph = TaskGraph.build(
         name=t.name, hardware=w.hardware, devices=w.devices,
         ops=tuple(s.op.name for s in steps), kinds=tuple(k for k, _ in kinds),
         cores=tuple(c for _, c in kinds), src=np.concatenate(src_e), dst_edges=np.concatenate(dst_e),
-        fixed_ns=None, op_kinds=tuple(s.kind.name for s in steps), **arrays)
+        fixed_ns=None, op_kinds=tuple(s.kind.name for s in steps),
+        data=data_blocks(layer, data, total), **arrays)
+    bar.advance()
+    return graph
 
 
 def _append(cols: dict[str, list[np.ndarray]], tiles, op: int, kind: int) -> None:
@@ -62,7 +73,5 @@ def _append(cols: dict[str, list[np.ndarray]], tiles, op: int, kind: int) -> Non
     cols["dst"].append(rep(tiles.dst))
     for k in ("flops", "bytes_in", "bytes_out", "bytes_sent"):
         cols[k].append(getattr(tiles, k))
-    # an op kind that does not say: nothing compulsory, everything off chip on a spill
+    # an op kind that does not say: nothing compulsory
     cols["bytes_hbm"].append(np.zeros(n) if tiles.bytes_hbm is None else tiles.bytes_hbm)
-    cols["bytes_spill"].append(tiles.bytes_in + tiles.bytes_out if tiles.bytes_spill is None
-                               else tiles.bytes_spill)

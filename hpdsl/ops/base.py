@@ -100,9 +100,8 @@ class OpTiles:
     Per row block: lo/hi (global rows in `space`), device, expert (-1 in token space),
     row0 (first row inside its expert's or device's range), dst (-1 unless it sends).
     Per column block j: `read_cols[j]` is a tuple of (c0, c1) column ranges of the input.
-    Per tile (row-major over the grid): flops, bytes_in, bytes_out, bytes_sent, and the
-    off-chip parts of bytes_in + bytes_out: bytes_hbm (intermediates stay in L2) and
-    bytes_spill (they do not); see `offchip`.
+    Per tile (row-major over the grid): flops, bytes_in, bytes_out, bytes_sent, and
+    bytes_hbm, the cost model's estimate of its off-chip part (see `offchip`).
     """
 
     space: str
@@ -122,7 +121,6 @@ class OpTiles:
     read_mapped: bool = False      # rows are read through the routing map (dispatch)
     write_mapped: bool = False
     bytes_hbm: np.ndarray | None = None     # None: 0 (all traffic reused in L2)
-    bytes_spill: np.ndarray | None = None   # None: bytes_in + bytes_out (no reuse)
 
     @property
     def n_col(self) -> int:
@@ -149,6 +147,8 @@ class OpKind:
     spaces: tuple[str, ...] = (EXPERT, TOKEN)   # input spaces it accepts
     out_space: str | None = None   # space of its output; None: the same as its input's
     forwards_tokens: bool = False  # token-space readers of this op read its input instead
+    has_weights: bool = False      # each tile multiplies a K x cols block of weights
+    accumulates: bool = False      # its writes add into what is there (read-modify-write)
 
     def out_width(self, op: Op, inp: Tensor) -> int:
         return inp.width
@@ -164,22 +164,22 @@ class OpKind:
         return f"OpKind({self.name!r}, capability={self.capability!r})"
 
 
-def offchip(inp: Tensor, once_in, bytes_out, weights=0.0):
-    """(bytes_hbm, bytes_spill) per tile: the compulsory off-chip traffic in both L2 states.
+def offchip(inp: Tensor, once_in, weights=0.0) -> np.ndarray:
+    """bytes_hbm per tile: the cost model's *estimate* of a tile's off-chip traffic, the
+    compulsory traffic when everything else is reused in L2 (what schedulers predict
+    with; the emulator charges what the plan's order earns, `hpdsl.emulator.cache`).
 
     `once_in`: the tile's share of its input when every input byte is read from off chip
     once (amortized over the tiles that read it again); `weights`: its share of the
-    weights, read once per expert (or device) and then reused from L2. The layer's input
-    (`inp.op is None`) lives off chip in both states; an intermediate input and the
-    output only go off chip when the live data does not fit in L2 (spill).
+    weights, read once per expert (or device). Only the layer's input (`inp.op is None`)
+    and weights count: intermediates are assumed to stay in L2.
 
     >>> t = Tensor.layer_input(Layer(1, 4, 8, 1, 1, 2, np.ones((1, 1), np.int64)))
-    >>> offchip(t, np.array([100.0]), np.array([10.0]), np.array([5.0]))
-    (array([105.]), array([115.]))
+    >>> offchip(t, np.array([100.0]), np.array([5.0]))
+    array([105.])
     """
     once_in = np.asarray(once_in, dtype=np.float64)
-    base = weights + (once_in if inp.op is None else 0.0 * once_in)
-    return base, base + (0.0 if inp.op is None else once_in) + bytes_out
+    return weights + (once_in if inp.op is None else 0.0 * once_in)
 
 
 def ceil_div(a, b):
@@ -288,10 +288,10 @@ class ChunkKind(OpKind):
         if not self.to_experts:
             src, dst = dst, src
         out = np.where(src == dst, payload, 0.0)    # a local put writes its own memory
-        hbm, spill = offchip(inp, payload * self.read_share_of(layer), out)
+        hbm = offchip(inp, payload * self.read_share_of(layer))
         return OpTiles(
             space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
             row0=lo - layer.expert_off[expert], dst=dst,
             width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
             flops=elems * self.flops_per_element, bytes_in=payload, bytes_out=out,
-            bytes_sent=payload, bytes_hbm=hbm, bytes_spill=spill, **extra)
+            bytes_sent=payload, bytes_hbm=hbm, **extra)

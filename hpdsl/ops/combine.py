@@ -4,9 +4,8 @@ One `send` task per chunk of at most `chunk` rows of one (expert, destination de
 pair, on the expert's device. It reads every tile of its input that holds its rows (all
 columns) and writes, through the routing map, the token rows of the destination. The sum
 over a token's topk expert rows is counted as one add per element (`flops`), done as
-the rows land (an accumulating put). Off chip: each input row is read by exactly one chunk, so the
-whole payload (and a local put's write) goes off chip when intermediates spill; the
-accumulation on the destination is not charged (see docs/cost-model.md).
+the rows land (an accumulating put: `accumulates`, its writes read what is there). The
+cost model counts no compulsory off-chip traffic for it (intermediates in L2).
 """
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ class Combine(ChunkKind):
     name = "combine"
     to_experts = False
     flops_per_element = 1.0
+    accumulates = True             # a token's topk expert rows are summed as they land
     out_space = TOKEN
     spaces = (EXPERT,)
 

@@ -9,8 +9,7 @@ device's own memory (`bytes_out`) and uses no link bandwidth; a remote put's wri
 in the other device's memory and is not counted here.
 
 Off chip (`offchip`): a token is read by `topk` chunks, one per expert it chose, so each
-chunk's share of the compulsory read is payload / topk; a local put's landing write goes
-off chip only when intermediates spill.
+chunk's share of the compulsory read is payload / topk.
 """
 from __future__ import annotations
 

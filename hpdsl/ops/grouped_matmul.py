@@ -26,19 +26,20 @@ def matmul_tiles(layer: Layer, rule, op, inp: Tensor, space: str) -> OpTiles:
     seg = exp if space == EXPERT else dev
     blocks = np.bincount(seg, minlength=int(seg.max()) + 1 if len(seg) else 0)[seg]
     weights = k * cols * dt / np.repeat(blocks, n_col)
-    hbm, spill = offchip(inp, rows * k * dt / n_col, rows * cols * dt, weights)
+    hbm = offchip(inp, rows * k * dt / n_col, weights)
     return OpTiles(space, lo, hi, dev, exp, row0, np.full(len(lo), -1), n, w,
                    (((0, k),),) * n_col,
                    flops=2.0 * rows * cols * k,
                    bytes_in=(rows * k + k * cols) * dt,
                    bytes_out=rows * cols * dt,
-                   bytes_sent=0.0 * rows, bytes_hbm=hbm, bytes_spill=spill)
+                   bytes_sent=0.0 * rows, bytes_hbm=hbm)
 
 
 class GroupedMatmul(OpKind):
     name = "grouped_matmul"
     capability = "matmul"
     takes_n = True
+    has_weights = True
     spaces = (EXPERT,)
 
     def out_width(self, op, inp: Tensor) -> int:

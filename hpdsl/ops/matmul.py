@@ -15,6 +15,7 @@ class Matmul(OpKind):
     name = "matmul"
     capability = "matmul"
     takes_n = True
+    has_weights = True
     needs_input = False
     out_space = TOKEN
     spaces = (TOKEN,)

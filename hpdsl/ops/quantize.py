@@ -32,11 +32,11 @@ class Quantize(OpKind):
         rows, cols = tile_shape(lo, hi, width, w)
         elems = rows * cols
         # the n_col tiles of a row block all read its whole rows: off chip once
-        hbm, spill = offchip(inp, rows * width * dt / n_col, elems * dt)
+        hbm = offchip(inp, rows * width * dt / n_col)
         return OpTiles(inp.space, lo, hi, dev, exp, row0, np.full(len(lo), -1), width, w, reads,
                        flops=MAX_FLOPS_PER_ELEMENT * rows * width + SCALE_FLOPS_PER_ELEMENT * elems,
                        bytes_in=rows * width * dt, bytes_out=elems * dt, bytes_sent=0 * elems,
-                       bytes_hbm=hbm, bytes_spill=spill)
+                       bytes_hbm=hbm)
 
 
 KIND = Quantize()

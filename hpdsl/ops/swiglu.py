@@ -3,7 +3,7 @@
 A tile of columns [c, c+w) of the output reads the input's columns [c, c+w) (gate) and
 [half + c, half + c + w) (up) of its rows. Work: FLOPS_PER_ELEMENT per output element;
 reads 2*rows*w, writes rows*w elements. Every input element is read by exactly one tile,
-so off chip (when intermediates spill) a tile moves its whole input and output.
+and nothing of it is compulsory off-chip traffic (the cost model assumes it in L2).
 """
 from __future__ import annotations
 
@@ -39,11 +39,11 @@ class Swiglu(OpKind):
                       for c in range(0, half, w))
         rows, cols = tile_shape(lo, hi, half, w)
         elems = rows * cols
-        hbm, spill = offchip(inp, 2 * elems * dt, elems * dt)
+        hbm = offchip(inp, 2 * elems * dt)
         return OpTiles(inp.space, lo, hi, dev, exp, row0, np.full(len(lo), -1), half, w, reads,
                        flops=FLOPS_PER_ELEMENT * elems, bytes_in=2 * elems * dt,
                        bytes_out=elems * dt, bytes_sent=0 * elems,
-                       bytes_hbm=hbm, bytes_spill=spill)
+                       bytes_hbm=hbm)
 
 
 KIND = Swiglu()

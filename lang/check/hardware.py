@@ -28,6 +28,7 @@ def check_hardware(hw: Hardware) -> list[Diagnostic]:
             positive(d, q.loc, f"queue '{q.name}' rate", q.rate)
         for b in c.buffers:
             positive(d, b.loc, f"buffer '{b.name}' size", b.size)
+        positive(d, c.loc_of("k_slice"), f"core type '{c.name}' k_slice", c.k_slice)
     positive(d, hw.loc_of("clock"), "clock", hw.clock)
     for kind, m in (("memory", hw.memory), ("cache", hw.cache)):
         if m is not None:

@@ -1,0 +1,165 @@
+"""The memory models: how long a task runs and what it claims when it starts, and what
+its end changes.
+
+The interpreter calls a model at two points only: `starts(i)` when exec instruction i
+begins — it returns the task's work (uncontended ns) and the `Claim` it makes on `Fluid`
+(None: it shares nothing) — and `ends(i)` when it ends. Reads take effect at a task's
+start and writes at its end. Traffic a cache makes on its own (write-backs) collects in
+`back` (device -> bytes) until the interpreter takes it (`background`) and runs it as a
+flow of its own on the device's HBM.
+
+- `Cached` (graphs that name their data blocks, on hardware with memory): each device's
+  L2 is an LRU cache of blocks (`cache.py`); a task's HBM traffic is what misses, and its
+  time is its cost-model time with that traffic in place of the estimate
+  (`hpdsl.cost.cached_times`). Without a cache (or with L2 turned off) nothing hits.
+- `Fixed`: hand-built graphs without data blocks, or hardware without memory: every
+  task takes its cost-model time and claims all its bytes (nothing is known to be reused).
+- `Unshared`: no bandwidth is shared: every task takes its cost-model time.
+"""
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import numpy as np
+
+from hpdsl.cost import cached_times, task_overhead_ns
+from hpdsl.emulator.cache import L2Cache
+from hpdsl.emulator.demand import Claim, Claims, Flow, remote_bytes
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+from hpdsl.ops import KINDS
+from hpdsl.plan import Plan
+
+
+class MemoryModel(Protocol):
+    back: dict[int, float]
+    timed: bool
+
+    def starts(self, i: int) -> tuple[int, Claim | None]: ...
+
+    def ends(self, i: int) -> None: ...
+
+    def background(self) -> list[tuple[int, Claim]]: ...
+
+    def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]: ...
+
+
+class Unshared:
+    """No bandwidth is shared: every task takes its cost-model time."""
+
+    __slots__ = ("dur", "back")
+    timed = False      # the run needs time order (the uncontended interpreter has none)
+
+    def __init__(self, dur: list[int]):
+        self.dur, self.back = dur, {}
+
+    def starts(self, i: int) -> tuple[int, Claim | None]:
+        return self.dur[i], None
+
+    def ends(self, i: int) -> None:
+        pass
+
+    def background(self) -> list[tuple[int, Claim]]:
+        return []
+
+    def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        """No data blocks are tracked: no traffic to report."""
+        return {}
+
+
+class Fixed(Unshared):
+    """Every task claims what its `Flow` says, at its cost-model time."""
+
+    __slots__ = ("flows",)
+    timed = True
+
+    def __init__(self, dur: list[int], flows: list[Flow | None]):
+        super().__init__(dur)
+        self.flows = flows
+
+    def starts(self, i: int) -> tuple[int, Claim | None]:
+        f = self.flows[i]
+        return self.dur[i], None if f is None else f.claim
+
+
+class Cached:
+    """The L2 cache model decides each task's HBM traffic, hence its time and claim."""
+
+    __slots__ = ("cache", "claims", "task", "dev", "dst", "base", "share", "over", "l2",
+                 "link", "back", "hbm_rate")
+    timed = True       # what hits depends on what ran before
+
+    def __init__(self, graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
+                 claims: Claims | None, l2: bool):
+        hw = machine.hardware
+        n = len(plan.code)
+        t = plan.arg[ex]
+        core = machine.worker_core[plan.instruction_queue()[ex]]
+        base, share = cached_times(graph, machine)
+        kinds = graph.op_kinds + ("",) * (len(graph.ops) - len(graph.op_kinds))
+        acc = np.array([getattr(KINDS.get(k), "accumulates", False) for k in kinds], bool)
+        size = hw.cache.size if (hw.cache is not None and l2) else 0
+        self.cache = L2Cache(graph.data, graph.op, acc[graph.op], machine.devices, size)
+        self.claims = claims
+        self.task = self._spread(n, ex, t, 0)
+        self.dev = self._spread(n, ex, graph.device[t], 0)
+        self.dst = self._spread(n, ex, graph.dst[t], -1)
+        self.base = self._spread(n, ex, base[t, core], 0.0)
+        self.share = self._spread(n, ex, share[core] / 1e9, 1.0)      # bytes per ns
+        self.over = task_overhead_ns(hw)
+        nbytes = graph.bytes_in[t] + graph.bytes_out[t]
+        self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
+        self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
+        self.back: dict[int, float] = {}
+        self.hbm_rate = hw.memory.bandwidth / 1e9
+
+    @staticmethod
+    def _spread(n: int, ex: np.ndarray, values, fill) -> list:
+        out = np.full(n, fill, dtype=np.asarray(values).dtype if len(ex) else type(fill))
+        out[ex] = values
+        return out.tolist()
+
+    def starts(self, i: int) -> tuple[int, Claim | None]:
+        d = self.dev[i]
+        miss = self.cache.start(self.task[i], d, self.back)
+        work = self.base[i]
+        if miss:
+            hbm = miss / self.share[i] + self.over
+            if hbm > work:
+                work = hbm
+        work = math.ceil(work)
+        if self.claims is None:
+            return work, None
+        w = max(work, 1)
+        return work, self.claims.claim(d, self.dst[i], self.l2[i] / w, miss / w,
+                                       self.link[i] / w)
+
+    def ends(self, i: int) -> None:
+        self.cache.end(self.task[i], self.back)
+
+    def background(self) -> list[tuple[int, Claim]]:
+        """(work ns, claim) of the L2's own traffic since the last call: a flow per device
+        on its HBM, at up to the full bandwidth."""
+        if self.claims is None:
+            self.back.clear()
+            return []
+        out = [(math.ceil(b / self.hbm_rate), self.claims.claim(d, -1, 0.0, self.hbm_rate, 0.0))
+               for d, b in self.back.items()]
+        self.back.clear()
+        return out
+
+    def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        return self.cache.by_op(ops)
+
+
+def memory_model(graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
+                 dur: list[int], claims: Claims | None, l2: bool, flows,
+                 cache: bool = True) -> MemoryModel:
+    """`Cached` where the graph names its data blocks, the hardware has memory and `cache`
+    is on, else `Fixed` with `flows`, else `Unshared`."""
+    if cache and graph.data is not None and machine.hardware.memory is not None:
+        return Cached(graph, machine, plan, ex, claims, l2)
+    if flows is not None:
+        return Fixed(dur, flows)
+    return Unshared(dur)
