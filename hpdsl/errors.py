@@ -39,7 +39,7 @@ SEVERITIES = (ERROR, WARNING)
 # Caps on what one error report holds (docs/limits.md).
 MAX_MESSAGE_CHARS = 1000       # one diagnostic's sentence; longer ones are cut in the middle
 MAX_SHOWN_DIAGNOSTICS = 1000   # diagnostics printed by one error; the rest are counted
-MAX_LISTED_NAMES = 12          # names listed after "valid:"; past that, the nearest and a count
+MAX_LISTED_NAMES = 20          # names listed after "valid:"; past that, the nearest and a count
 MAX_SUGGESTED = 100            # names one `Names` searches for a near one; past that, a count
 _NEAR_CHARS = 64               # names longer than this are nobody's typo: no search
 _WINDOW = 4                    # neighbours searched on each side, in two sorted orders

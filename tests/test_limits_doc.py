@@ -12,14 +12,14 @@ import hpdsl.machine as machine
 import hpdsl.plan.check as check
 import hpdsl.plan.order as order
 import hpdsl.plan.wellformed as wellformed
+import hpdsl.units as units
 from hpdsl.lang.check.common import LIMITS
 
-load = importlib.import_module("hpdsl.lang.load")     # the package's `load` is the function
-lower = importlib.import_module("hpdsl.lang.lower")
+load = importlib.import_module("hpdsl.lang.load")   # the package's `load` is the function
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "limits.md").read_text()
-CAPS = {load: ("MAX_FILE_BYTES", "MAX_IMPORTS", "MAX_IMPORT_DEPTH"), lower: ("MAX_TIME_NS",),
+CAPS = {load: ("MAX_FILE_BYTES", "MAX_IMPORTS", "MAX_IMPORT_DEPTH"), units: ("MAX_TIME_NS",),
         generate: ("DEFAULT_MAX_TASKS", "MAX_ROUTED_ROWS", "MAX_ROUTED_CELLS"),
         machine: ("MAX_WORKERS",), emulate: ("PLAN_BASE_BYTES", "PLAN_BYTES_PER_TASK"),
         wellformed: ("MAX_COUNT",), order: ("MAX_PROOF_BYTES",),
