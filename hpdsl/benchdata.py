@@ -1,7 +1,10 @@
-"""Classic scheduling benchmarks as `.hpm` text: job shop (J||Cmax) and Kasahara's STG.
+"""Classic scheduling benchmarks: job shop (J||Cmax) and Kasahara's STG as `.hpm` text, and
+Sinnen's task graphs with communication delays.
 
-The instances go through the real language and generator, so the numbers measured on
-them are numbers about hpdsl, not about a side path. Formats:
+The instances ship with the repository, in `benchdata/` (`DATA`; its README gives the
+sources, citations and licences). Job shops and STG graphs go through the real language
+and generator, so the numbers measured on them are numbers about hpdsl, not about a side
+path. Formats:
 
 - job shop: `#` comment lines, then `n m`, then n lines of m pairs `machine duration`
   (machines 0-based, durations in time units, here microseconds). Each machine becomes a
@@ -11,6 +14,9 @@ them are numbers about hpdsl, not about a side path. Formats:
   being zero-time dummies; trailing `#` lines. Tasks become `t<id>` on one core type `P`
   with `procs` instances; the dummies are kept (zero-time tasks are legal) so the graph
   is the published one.
+- Sinnen's graphs (Graphviz dot): node lines `id [Weight=w]`, edge lines
+  `a -> b [Weight=c]`, c a communication delay paid only between different processors
+  (`parse_dag_dot`; the language has no per-edge delay, so no `.hpm` text).
 
     >>> print(jobshop_hpm(parse_jobshop("1 2\\n0 3 1 4\\n", "tiny")))  # doctest: +NORMALIZE_WHITESPACE
     // job shop instance tiny: 1 jobs x 2 machines
@@ -33,6 +39,17 @@ from pathlib import Path
 
 from hpdsl.errors import Loc, UserError
 
+DATA = Path(__file__).resolve().parents[1] / "benchdata"
+
+
+def data_path(relative: str | Path) -> Path:
+    """A file of the benchmark data set, e.g. `data_path("jsplib/instances/ft06")`."""
+    path = DATA / relative
+    if not path.exists():
+        raise UserError(f"benchmark file '{relative}' not found in {DATA}: the data set ships "
+                        f"with the hpdsl source repository (folder benchdata/)")
+    return path
+
 
 @dataclass(frozen=True, slots=True)
 class JobShop:
@@ -46,6 +63,14 @@ class Stg:
     name: str
     times: tuple[int, ...]                # per task id 0..n+1 (dummies included)
     preds: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommDag:
+    name: str
+    nodes: tuple[str, ...]                # in file order
+    times: tuple[int, ...]                # per node
+    edges: tuple[tuple[int, int, int], ...]   # (from, to, communication delay)
 
 
 def _numbers(text: str, filename: str) -> list[tuple[int, list[int]]]:
@@ -137,7 +162,7 @@ def stg_hpm(stg: Stg, procs: int, unit: str = "us") -> str:
     return "\n".join(lines) + "\n"
 
 
-def jssp_optima(path: str | Path) -> dict[str, dict]:
+def jssp_optima(path: str | Path = DATA / "jssp_optima.csv") -> dict[str, dict]:
     """name -> {jobs, machines, optimum (int or None), lb, ub, path} from jssp_optima.csv."""
     out = {}
     with open(path, newline="") as f:
@@ -159,3 +184,41 @@ def stg_optima(path: str | Path) -> dict[str, tuple[int, int]]:
             vals = [int(v) for v in row[2:]]
             out[row[0]] = (vals[0], vals[0]) if len(vals) == 1 else (vals[0], vals[1])
     return out
+
+
+_EDGE = re.compile(r'("?[\w.-]+"?)\s*->\s*("?[\w.-]+"?)\s*\[\s*Weight\s*=\s*(-?\d+)\s*\]')
+_NODE = re.compile(r'("?[\w.-]+"?)\s*\[\s*Weight\s*=\s*(-?\d+)\s*\]')
+
+
+def parse_dag_dot(text: str, name: str, filename: str = "<dot>") -> CommDag:
+    """A Sinnen task graph: node and edge weights from its dot text (other attributes ignored).
+
+    >>> parse_dag_dot('digraph g { a [Weight=2]; b [Weight=3]; a -> b [Weight=1]; }', "g").edges
+    ((0, 1, 1),)
+    """
+    edges_text = _EDGE.findall(text)
+    nodes = {}
+    for node, w in _NODE.findall(_EDGE.sub("", text)):
+        if node in nodes:
+            raise UserError(f"node {node} is declared twice", Loc(filename))
+        nodes[node] = int(w)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = []
+    for a, b, c in edges_text:
+        if a not in index or b not in index:
+            raise UserError(f"edge {a} -> {b} names a node that has no [Weight=...] line",
+                            Loc(filename))
+        edges.append((index[a], index[b], int(c)))
+    if not nodes:
+        raise UserError("no node lines 'id [Weight=w]' found", Loc(filename))
+    if any(w < 0 for w in nodes.values()) or any(c < 0 for *_, c in edges):
+        raise UserError("weights must be >= 0", Loc(filename))
+    return CommDag(name, tuple(n.strip('"') for n in nodes), tuple(nodes.values()), tuple(edges))
+
+
+def sinnen_optima(path: str | Path = DATA / "dag_commdelay_sinnen/optima_claimed.csv"
+                  ) -> dict[tuple[str, int], int]:
+    """(dot file name, processors) -> the claimed optimal makespan."""
+    with open(path, newline="") as f:
+        return {(row["file"], int(row["processors"])): int(row["expected_optimal_makespan"])
+                for row in csv.DictReader(f)}

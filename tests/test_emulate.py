@@ -8,7 +8,7 @@ import re
 import pytest
 
 from hpdsl.cli import main
-from hpdsl.commands.emulate import plan_limit
+from hpdsl.plan.validate import max_plan_bytes as plan_limit
 
 RACE = "examples/labs/sync_race.hpm"
 

@@ -18,10 +18,8 @@ from solvers_graphs import BENCHDATA, explicit, stg
 
 HEURISTICS = ("heft", "dispatch", "cp", "fifo", "random", "portfolio")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-needs_data = pytest.mark.skipif(not BENCHDATA.exists(), reason="benchmark data set absent")
 
 
-@needs_data
 @pytest.mark.parametrize("procs", [2, 4])
 @pytest.mark.parametrize("inst", ["rand0000", "rand0007", "rand0042"])
 def test_stg_heuristics_are_valid_and_never_beat_the_optimum(inst, procs):

@@ -156,9 +156,11 @@ def test_load_plan_structure_errors(doc, message):
     (lambda d: d.update(version=True), "unsupported plan version true; this hpdsl reads version 1"),
     (lambda d: d.update(version=1.0), "unsupported plan version 1.0; this hpdsl reads version 1"),
     (lambda d: d["queues"]["d0.C1.q"].__setitem__(0, {"op": "wait", "event": {"a": 1}}),
-     "queue 'd0.C1.q' instruction 0: unknown event {\"a\": 1}; declare it in \"events\""),
+     "queue 'd0.C1.q' instruction 0: unknown event {\"a\": 1}; declare it in \"events\" "
+     "(valid: 'd0.C0.q>d0')"),
     (lambda d: d["queues"]["d0.C1.q"].__setitem__(0, {"op": "signal", "event": ["x"]}),
-     "queue 'd0.C1.q' instruction 0: unknown event [\"x\"]; declare it in \"events\""),
+     "queue 'd0.C1.q' instruction 0: unknown event [\"x\"]; declare it in \"events\" "
+     "(valid: 'd0.C0.q>d0')"),
     (lambda d: d["queues"]["d0.C1.q"].append({"op": "barrier", "kernel": 2**31}),
      "queue 'd0.C1.q' instruction 2: a barrier's \"kernel\" 2147483648 is above the limit of "
      "2147483647"),

@@ -1,6 +1,5 @@
 """The kernel-by-kernel baseline: kernels per op, launches and barriers between them."""
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from hpdsl.solvers import Options, run
@@ -39,7 +38,6 @@ def test_serial_is_never_better_than_the_optimum():
     assert run("serial", g, m).makespan >= run("z3", g, m).makespan
 
 
-@pytest.mark.skipif(not (EXAMPLES / "toy.hpm").exists(), reason="examples absent")
 def test_workload_graph_has_one_kernel_per_op_in_dependency_order():
     from hpdsl.generate import generate
     from hpdsl.lang import checked_target, load

@@ -6,10 +6,7 @@ from hpdsl.errors import UserError
 from hpdsl.solvers import Options, run
 from solvers_graphs import BENCHDATA, explicit, jobshop
 
-needs_data = pytest.mark.skipif(not BENCHDATA.exists(), reason="benchmark data set absent")
 
-
-@needs_data
 def test_z3_proves_ft06_optimum():
     js = parse_jobshop((BENCHDATA / "jsplib/instances/ft06").read_text(), "ft06")
     g, m = jobshop(js)

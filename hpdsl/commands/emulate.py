@@ -17,7 +17,8 @@ def add_parser(sub) -> None:
                                    "flags, ...).")
     add_target_args(p)
     p.add_argument("plan", metavar="PLAN",
-                   help="the plan JSON file (a regular file, at most 16 MiB + 512 bytes per task)")
+                   help="the plan file, JSON or npz (told by its content), as 'hpdsl schedule "
+                        "-o' writes it: a regular file, at most 16 MiB + 512 bytes per task")
     p.add_argument("--trace", metavar="FILE",
                    help="write a Chrome trace-event JSON file (open it in Perfetto); written "
                         "atomically, through a symbolic link, never onto an input")
@@ -61,60 +62,22 @@ def summary(graph, d: dict) -> str:
     return "\n".join(lines)
 
 
-# A lowered plan takes up to about 250 bytes a task (heft on the 16-device DeepSeek layer:
-# 52 MB for 204,800 tasks; emulating it peaks at 570 MB): the bound leaves room for hand
-# edits and keeps the JSON parser's memory (several times the text) near what a real
-# plan of the graph needs (docs/limits.md).
-PLAN_BASE_BYTES = 16 * 2**20
-PLAN_BYTES_PER_TASK = 512
-
-
-def plan_limit(n_tasks: int) -> int:
-    return PLAN_BASE_BYTES + PLAN_BYTES_PER_TASK * n_tasks
-
-
-def read_plan_text(path: str, n_tasks: int) -> str:
-    """The plan file as text: a regular file, bounded (`plan_limit`), UTF-8."""
-    from hpdsl.errors import Loc, UserError
-    from hpdsl.inputs import Unreadable, read_input
-
-    limit = plan_limit(n_tasks)
-    try:
-        data = read_input(path, limit).data
-    except Unreadable as e:
-        raise UserError(f"cannot read plan '{path}': it {e}") from None
-    if len(data) > limit:
-        raise UserError(f"plan '{path}' is larger than {limit} bytes, more than any plan for "
-                        f"this graph of {n_tasks} tasks takes", loc=Loc(path))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise UserError(f"plan '{path}' is not UTF-8 text (byte 0x{data[e.start]:02x} cannot be "
-                        f"decoded)", loc=Loc(path, line, col)) from None
-
-
 def run(args) -> int:
     from hpdsl.commands.common import (check_output_path, load_graph, print_result, progress,
                                        write_atomic)
     from hpdsl.emulator import EmulatorOptions, emulate
     from hpdsl.errors import Diagnostic, Loc, UserError
-    from hpdsl.inputs import Unreadable, read_input
     from hpdsl.machine import Machine
-    from hpdsl.plan import check_plan, load_plan
+    from hpdsl.plan import check_plan, read_plan
+    from hpdsl.plan.files import check_plan_file
     from hpdsl.records import emulate_record
 
     if args.trace:
         check_output_path(args.trace, inputs=[args.spec, args.plan])
-    try:   # a FIFO, a folder or a missing plan fails now, not after generating the graph
-        read_input(args.plan, 0)
-    except Unreadable as e:
-        raise UserError(f"cannot read plan '{args.plan}': it {e}") from None
+    check_plan_file(args.plan)   # a FIFO, a folder or a missing plan fails before the work
     spec, graph = load_graph(args)
-    text = read_plan_text(args.plan, graph.n_tasks)
     machine = Machine.of(graph.hardware, graph.devices)
-    plan = load_plan(text, graph, machine, args.plan)
+    plan = read_plan(args.plan, graph, machine)
     try:
         static = check_plan(plan, graph, machine)
     except UserError as e:   # a plan too costly to check: say which file

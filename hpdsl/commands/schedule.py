@@ -6,7 +6,8 @@ import sys
 from hpdsl.errors import UserError
 from hpdsl.fmt import microseconds, percent
 from hpdsl.commands.common import (add_solver_args, add_target_args, check_output_path,
-                                   check_solver_args, emit, load_graph, print_result, progress)
+                                   check_solver_args, emit, load_graph, print_result, progress,
+                                   write_atomic)
 
 
 def add_parser(sub) -> None:
@@ -19,9 +20,10 @@ def add_parser(sub) -> None:
                    help="scheduler name (default: portfolio)")
     add_solver_args(p, time_limit=60.0)
     p.add_argument("-o", "--output", metavar="PLAN",
-                   help="write the lowered plan (JSON) here ('-': stdout, the summary then on "
-                        "stderr, and no --json); written atomically, through a symbolic link, "
-                        "never onto an input")
+                   help="write the lowered plan here: the binary npz format when PLAN ends in "
+                        ".npz (several times smaller, fast to load), JSON otherwise ('-': "
+                        "stdout, the summary then on stderr, and no --json); written "
+                        "atomically, through a symbolic link, never onto an input")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...]} instead of a summary")
     p.set_defaults(run=run)
@@ -60,9 +62,13 @@ def run(args) -> int:
                       max_z3_tasks=args.max_z3_tasks, progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:
-        from hpdsl.plan import lower, plan_to_json
+        from hpdsl.plan import lower, plan_to_json, plan_to_npz, wants_npz
 
-        emit(plan_to_json(lower(graph, machine, s)), args.output, spec.files)
+        plan = lower(graph, machine, s)
+        if wants_npz(args.output):
+            write_atomic(args.output, plan_to_npz(plan), spec.files)
+        else:
+            emit(plan_to_json(plan), args.output, spec.files)
     r = schedule_record(graph, machine, s)
     if args.output == "-":   # stdout holds the plan alone; the summary goes beside it
         print(summary(graph, r), file=sys.stderr)
