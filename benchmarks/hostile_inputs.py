@@ -20,11 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from hpdsl.lang.load import MAX_FILE_BYTES
+
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy.hpm")
 RACE = str(ROOT / "examples" / "labs" / "sync_race.hpm")
 HPDSL = [sys.executable, "-m", "hpdsl.cli"]
-MIB = 2**20
+LIMIT = MAX_FILE_BYTES   # the most a spec may be
 
 
 def _write(d: Path, name: str, text: str) -> str:
@@ -59,7 +61,7 @@ def _declarations() -> str:
     out, size, i = [], 0, 0
     while True:
         line = f"hardware h{i} {{ core C count 1 }}\n"
-        if size + len(line) > MIB:
+        if size + len(line) > LIMIT:
             return "".join(out)
         out.append(line)
         size, i = size + len(line), i + 1
@@ -75,9 +77,9 @@ def _spec_cases(d: Path) -> dict:
     os.symlink("loop.hpm", d / "loop.hpm")
     (d / "dir.hpm").mkdir()
     return {
-        "unterminated /* (1 MiB)": ["check", _write(d, "c1.hpm", hw + "/*\n" * (MIB // 3 - 20))],
-        "closed comments (1 MiB)": (["check", _write(d, "c2.hpm", hw + "/* x */\n" * (MIB // 8 - 10))], 0),
-        "declarations (1 MiB)": (["check", _write(d, "c3.hpm", _declarations())], 0),
+        "unterminated /* (512 KiB)": ["check", _write(d, "c1.hpm", hw + "/*\n" * (LIMIT // 3 - 20))],
+        "closed comments (512 KiB)": (["check", _write(d, "c2.hpm", hw + "/* x */\n" * (LIMIT // 8 - 10))], 0),
+        "declarations (512 KiB)": (["check", _write(d, "c3.hpm", _declarations())], 0),
         "1500 unknown names": ["check", _write(d, "names.hpm", names)],
         "imports 1200 deep": ["check", chain[0]],
         "import a folder": ["check", _write(d, "i1.hpm", 'import "dir.hpm"\n' + hw)],

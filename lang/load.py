@@ -17,7 +17,7 @@ from hpdsl.inputs import Unreadable, read_input
 
 # A hand-written spec is kilobytes. The parser reads about 100 KB/s of dense declarations,
 # so these keep any load to seconds (docs/limits.md).
-MAX_FILE_BYTES = 2**20       # one file, and all files of one load together
+MAX_FILE_BYTES = 2**19       # one file, and all files of one load together
 MAX_IMPORTS = 1000           # files in one load, imports included
 MAX_IMPORT_DEPTH = 100       # files in one chain of imports (each level is a parser recursion)
 

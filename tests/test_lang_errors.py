@@ -263,7 +263,7 @@ def test_file_too_large(tmp_path, monkeypatch):
         load("big.hpm")
     # the size on disk, though only the first MAX_FILE_BYTES + 1 bytes are read
     assert str(info.value) == ("big.hpm: error: file 'big.hpm' is 4400000 bytes; a spec file "
-                               "may be at most 1048576 bytes")
+                               "may be at most 524288 bytes")
 
 
 def test_missing_file_and_folder(tmp_path, monkeypatch):
