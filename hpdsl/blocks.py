@@ -9,7 +9,9 @@ Two kinds of block (DESIGN §6):
   output): (tensor, rows, columns). A tensor is cut at every row and column boundary of
   its producer's tiles and of its readers' tiles, so every tile reads and writes whole
   blocks; a tensor read or written through the routing map (the tokens a dispatch sends,
-  the rows a combine sums into) is cut at every row.
+  the rows a combine sums into) is cut at every row, and rows that exactly the same tasks
+  read and write are then one block (`hpdsl.block_merge`): its `rows` count them, from
+  its first row, not always consecutive.
 
 A block lives on one device: a weight block on its expert's (or its own) device, an
 activation block where its rows are (expert rows on the expert's device, token rows on
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hpdsl.block_merge import merge
 from hpdsl.ops.base import EXPERT, TOKEN, Layer, OpTiles, Tensor
 
 WEIGHT, ACTIVATION = 0, 1
@@ -98,6 +101,7 @@ class _Grid:
     rcut: np.ndarray
     ccut: np.ndarray
     base: int
+    per_row: bool = False       # cut at every row: its rows may merge (`block_merge`)
 
     @property
     def n(self) -> int:
@@ -159,7 +163,8 @@ def _grids(layer: Layer, ops: list[OpData]) -> dict[str | None, _Grid]:
         else:
             rcut = np.unique(np.concatenate([_segments(layer, s["space"]), [0, total]] + s["rows"]))
         ccut = np.unique(np.r_[0, s["width"], np.array(s["cols"], np.int64)])
-        grids[name] = _Grid(s["space"], rcut.astype(np.int64), ccut.astype(np.int64), base)
+        grids[name] = _Grid(s["space"], rcut.astype(np.int64), ccut.astype(np.int64), base,
+                            s["per_row"])
         base += grids[name].n
     return grids
 
@@ -260,8 +265,11 @@ def data_blocks(layer: Layer, ops: list[OpData], n_tasks: int) -> DataBlocks:
         wt += a
         wb += b
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    read_ptr, read = _csr(n_tasks, rt, rb)
-    write_ptr, write = _csr(n_tasks, wt, wb)
+    mask = np.zeros(len(cat["kind"]), bool)
+    for g in grids.values():
+        mask[g.base:g.base + g.n] = g.per_row
+    cat, read_ptr, read, write_ptr, write = merge(cat, mask, *_csr(n_tasks, rt, rb),
+                                                  *_csr(n_tasks, wt, wb))
     return DataBlocks(tuple(names), cat["kind"].astype(np.int8), cat["tensor"].astype(np.int16),
                       cat["device"].astype(np.int32), cat["bytes"].astype(np.int64),
                       cat["expert"].astype(np.int32), cat["row0"].astype(np.int64),

@@ -106,15 +106,25 @@ def test_rows_are_cut_where_producer_and_reader_disagree():
     assert d.rows[sel].sum() == off[-1]                 # the blocks tile the rows once
 
 
-def test_layer_input_is_cut_per_token_row():
-    # a dispatch chunk reads its tokens through the routing map: one block per token row
-    g = _graph(MOE, "balanced", 0.0, devices=2, tokens=12, hidden=40)
+def test_layer_input_rows_the_same_chunks_read_are_one_block():
+    # a dispatch chunk reads its tokens through the routing map, so the input is cut per
+    # row, and rows the same chunks read merge: balanced, token t of a device picks
+    # experts (2t + j + offset) mod 4, so tokens t and t + 2 read alike: 2 classes of 6,
+    # each sent whole by one 6-row chunk per expert
+    g = _graph(MOE, "balanced", 0.0, devices=2, tokens=12, hidden=40,
+               sizes={"dispatch": 6, "combine": 6})
     d = g.data
     inp = np.flatnonzero(d.tensor == d.tensors.index(INPUT))
-    assert len(inp) == 2 * 12
-    assert set(d.rows[inp].tolist()) == {1} and set(d.bytes[inp].tolist()) == {40 * 2}
-    assert d.device[inp].tolist() == [0] * 12 + [1] * 12
-
+    assert len(inp) == 2 * 2
+    assert set(d.rows[inp].tolist()) == {6} and set(d.bytes[inp].tolist()) == {6 * 40 * 2}
+    assert sorted(d.device[inp].tolist()) == [0, 0, 1, 1]
+    chunks = d.read_ptr[1:][g.op == g.ops.index("dispatch")] - d.read_ptr[:-1][g.op == 0]
+    assert set(chunks.tolist()) == {1}          # one block per chunk, not one per row
+    # zipf draws each token's experts: fewer rows alike, more blocks, the same bytes
+    z = _graph(MOE, "zipf", 1.5, devices=2, tokens=12, hidden=40,
+               sizes={"dispatch": 6, "combine": 6}).data
+    zin = np.flatnonzero(z.tensor == z.tensors.index(INPUT))
+    assert len(zin) > len(inp) and z.bytes[zin].sum() == d.bytes[inp].sum() == 24 * 80
 
 def test_explicit_graphs_have_no_blocks():
     from pathlib import Path

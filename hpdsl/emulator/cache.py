@@ -61,12 +61,9 @@ class L2Cache:
         n_ops = int(task_op.max()) + 1 if len(task_op) else 0
         self.traffic = [[0, 0, 0, 0] for _ in range(n_ops)]
 
-    def _insert(self, b: int, d: int, back: dict) -> None:
-        """Make b the most recent block of device d; evict what no longer fits."""
-        lru = self.lru[d]
-        lru[b] = None
-        used = self.used[d] + self.size[b]
-        cap, size, dirty = self.cap, self.size, self.dirty
+    def _evict(self, d: int, used: float, back: dict) -> float:
+        """Evict device d's least recently used blocks until `used` fits; return it."""
+        lru, cap, size, dirty = self.lru[d], self.cap, self.size, self.dirty
         while used > cap:
             v, _ = lru.popitem(last=False)
             used -= size[v]
@@ -74,31 +71,41 @@ class L2Cache:
                 dirty[v] = 0
                 self.traffic[self.owner[v]][WRITEBACK] += size[v]
                 back[d] = back.get(d, 0) + size[v]
-        self.used[d] = used
+        return used
 
     def start(self, task: int, device: int, back: dict) -> int:
         """Apply `task`'s reads on `device`; return its HBM read bytes. Write-backs it
         causes are added to `back[device]` (device -> bytes)."""
         lru = self.lru[device]
-        tr = self.traffic[self.op[task]]
-        size, weight = self.size, self.weight
-        miss = 0
+        size, weight, cap = self.size, self.weight, self.cap
+        hit = w_miss = a_miss = 0
+        used = self.used[device]
         for b in self.read[self.rptr[task]:self.rptr[task + 1]]:
             if b in lru:
                 lru.move_to_end(b)
-                tr[HIT] += size[b]
+                hit += size[b]
+                continue
+            if weight[b]:
+                w_miss += size[b]
             else:
-                miss += size[b]
-                tr[W_HBM if weight[b] else A_HBM] += size[b]
-                self._insert(b, device, back)
-        return miss
+                a_miss += size[b]
+            lru[b] = None
+            used += size[b]
+            if used > cap:
+                used = self._evict(device, used, back)
+        self.used[device] = used
+        tr = self.traffic[self.op[task]]
+        tr[HIT] += hit
+        tr[W_HBM] += w_miss
+        tr[A_HBM] += a_miss
+        return w_miss + a_miss
 
     def end(self, task: int, back: dict) -> None:
         """Apply `task`'s writes (on each block's own device); background HBM bytes (write-
         backs, accumulation reads) are added to `back` per device."""
         tr = self.traffic[self.op[task]]
         acc = self.acc[task]
-        size, home, dirty, written = self.size, self.home, self.dirty, self.written
+        size, home, dirty, written, cap = self.size, self.home, self.dirty, self.written, self.cap
         for b in self.write[self.wptr[task]:self.wptr[task + 1]]:
             d = home[b]
             lru = self.lru[d]
@@ -110,13 +117,17 @@ class L2Cache:
                 if acc and written[b]:
                     tr[A_HBM] += size[b]
                     back[d] = back.get(d, 0) + size[b]
-                self._insert(b, d, back)
-            if b in lru:            # a block larger than L2 streams straight to HBM
+                lru[b] = None
+                used = self.used[d] + size[b]
+                if used > cap:
+                    used = self._evict(d, used, back)
+                self.used[d] = used
+            written[b] = 1
+            if size[b] <= cap:      # b, the most recent, survives unless larger than L2
                 dirty[b] = 1
-            else:
+            else:                   # it streams straight to HBM
                 tr[WRITEBACK] += size[b]
                 back[d] = back.get(d, 0) + size[b]
-            written[b] = 1
 
     def by_op(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
         """Traffic per op name (the `traffic` of DESIGN §7), integers summed over devices."""

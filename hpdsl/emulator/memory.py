@@ -40,7 +40,9 @@ class MemoryModel(Protocol):
 
     def ends(self, i: int) -> None: ...
 
-    def background(self) -> list[tuple[int, Claim]]: ...
+    def background(self) -> list[tuple[int, int, Claim]]: ...
+
+    def background_done(self, device: int) -> None: ...
 
     def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]: ...
 
@@ -60,8 +62,11 @@ class Unshared:
     def ends(self, i: int) -> None:
         pass
 
-    def background(self) -> list[tuple[int, Claim]]:
+    def background(self) -> list[tuple[int, int, Claim]]:
         return []
+
+    def background_done(self, device: int) -> None:
+        pass
 
     def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
         """No data blocks are tracked: no traffic to report."""
@@ -87,7 +92,7 @@ class Cached:
     """The L2 cache model decides each task's HBM traffic, hence its time and claim."""
 
     __slots__ = ("cache", "claims", "task", "dev", "dst", "base", "share", "over", "l2",
-                 "link", "back", "hbm_rate")
+                 "link", "back", "hbm_rate", "busy", "hits")
     timed = True       # what hits depends on what ran before
 
     def __init__(self, graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
@@ -111,8 +116,10 @@ class Cached:
         nbytes = graph.bytes_in[t] + graph.bytes_out[t]
         self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
         self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
-        self.back: dict[int, float] = {}
+        self.back: dict[int, float] = {}     # device -> L2 traffic not yet running
+        self.busy: set[int] = set()          # devices whose L2 traffic runs now
         self.hbm_rate = hw.memory.bandwidth / 1e9
+        self.hits: dict[tuple, Claim | None] = {}   # the claims of tasks that miss nothing
 
     @staticmethod
     def _spread(n: int, ex: np.ndarray, values, fill) -> list:
@@ -131,6 +138,13 @@ class Cached:
         work = math.ceil(work)
         if self.claims is None:
             return work, None
+        if not miss:            # most tasks: the same claim as every alike task that hits
+            key = (d, self.dst[i], work, self.l2[i], self.link[i])
+            c = self.hits.get(key, 0)
+            if c == 0:
+                w = max(work, 1)
+                c = self.hits[key] = self.claims.claim(d, key[1], key[3] / w, 0.0, key[4] / w)
+            return work, c
         w = max(work, 1)
         return work, self.claims.claim(d, self.dst[i], self.l2[i] / w, miss / w,
                                        self.link[i] / w)
@@ -138,16 +152,23 @@ class Cached:
     def ends(self, i: int) -> None:
         self.cache.end(self.task[i], self.back)
 
-    def background(self) -> list[tuple[int, Claim]]:
-        """(work ns, claim) of the L2's own traffic since the last call: a flow per device
-        on its HBM, at up to the full bandwidth."""
+    def background(self) -> list[tuple[int, int, Claim]]:
+        """(device, work ns, claim) of the L2's own traffic to start now: per device one
+        flow at a time on its HBM, at up to the full bandwidth, taking all the traffic
+        that has queued up (write-backs leave in order, as from a write buffer)."""
         if self.claims is None:
             self.back.clear()
             return []
-        out = [(math.ceil(b / self.hbm_rate), self.claims.claim(d, -1, 0.0, self.hbm_rate, 0.0))
-               for d, b in self.back.items()]
-        self.back.clear()
+        out = [(d, math.ceil(b / self.hbm_rate), self.claims.claim(d, -1, 0.0, self.hbm_rate, 0.0))
+               for d, b in self.back.items() if d not in self.busy]
+        for d, _, _ in out:
+            del self.back[d]
+            self.busy.add(d)
         return out
+
+    def background_done(self, device: int) -> None:
+        """The device's L2 traffic flow ended: what queued up meanwhile may start."""
+        self.busy.discard(device)
 
     def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
         return self.cache.by_op(ops)

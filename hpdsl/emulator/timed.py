@@ -44,7 +44,7 @@ class Timed:
 
     __slots__ = ("code", "arg", "cnt", "dur", "lat", "ev_lat", "iq", "pc", "stop", "done",
                  "launch", "heap", "serial", "issued", "counter", "parked", "barrier",
-                 "fluid", "memory", "flows", "bar")
+                 "fluid", "memory", "flows", "owner", "bar")
 
     def __init__(self, s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
                  fluid: Fluid | None = None, memory: MemoryModel | None = None,
@@ -62,6 +62,7 @@ class Timed:
         self.fluid = fluid
         self.memory = Unshared(s.dur) if memory is None else memory
         self.flows = count(len(s.code))             # ids of flows without a queue
+        self.owner: dict[int, int] = {}             # such a flow's id -> its device
         self.bar = bar or progress.Counter()
 
     def run(self) -> Outcome:
@@ -160,8 +161,10 @@ class Timed:
     def background(self, t: int) -> None:
         """The memory model's own traffic from t on, as flows no queue waits for."""
         heap, serial = self.heap, self.serial
-        for work, claim in self.memory.background():
-            for when, g in self.fluid.add(next(self.flows), t, work, claim.group, claim.demands):
+        for device, work, claim in self.memory.background():
+            i = next(self.flows)
+            self.owner[i] = device
+            for when, g in self.fluid.add(i, t, work, claim.group, claim.demands):
                 heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
 
     def wake(self, queues: list[int], t: int) -> None:
@@ -178,6 +181,10 @@ class Timed:
             heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
         if 0 <= i < len(self.code):   # else stale, the rate fell, or a queueless flow
             self.task_ends(self.iq[i], i, t, resume)
+        elif i >= 0:
+            self.memory.background_done(self.owner.pop(i))
+            if self.memory.back:
+                self.background(t)
 
     def task_ends(self, q: int, i: int, t: int, resume: list[int]) -> None:
         """Queue q's exec instruction i ends at t."""
