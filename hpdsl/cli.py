@@ -1,7 +1,8 @@
 """The `hpdsl` command: parses arguments, calls the stages, prints. Nothing else.
 
 Each subcommand lives in `hpdsl/commands/<name>.py` with `add_parser(subparsers)` and
-`run(args) -> int`. User errors exit 1 with located messages and no traceback.
+`run(args) -> int`. User errors exit 1 with located messages and no traceback; a bad
+command line is a user error too (argparse alone would exit 2), so 1 means "your input".
 """
 from __future__ import annotations
 
@@ -14,16 +15,27 @@ from hpdsl.errors import UserError
 from hpdsl.progress import quiet
 
 COMMANDS = ("check", "graph", "schedulers", "schedule", "emulate", "compare", "sweep", "lsp")
+EXIT_STATUS = ("Exit status: 0 on success; 1 on any user error (a bad command line included), "
+               "an invalid plan (emulate) or a failed scheduler (compare); 130 when interrupted.")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors exiting 1 like every other user error (not 2)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="hpdsl",
         description="Write down, solve and check tile-level schedules on heterogeneous "
                     "accelerators. Pipeline: .hpm spec -> task graph -> schedule -> plan -> emulation.",
         epilog="Run 'hpdsl COMMAND --help' for a command's options. Docs: docs/index.md. "
                "Long stages draw progress bars on stderr when it is a terminal (never with "
-               "--json; TQDM_DISABLE=1 turns them off).")
+               "--json; TQDM_DISABLE=1 turns them off). " + EXIT_STATUS
+               + " Limits on inputs: docs/limits.md.")
     p.add_argument("--version", action="version", version=f"hpdsl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:

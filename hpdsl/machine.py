@@ -11,7 +11,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hpdsl.errors import UserError
 from hpdsl.spec import Hardware
+
+# Workers are Python objects (~300 bytes each) and schedulers loop over them: 4096
+# A3-like dies (72 workers each) fit; `core X count 100000` on 64 devices does not.
+MAX_WORKERS = 1 << 19
+
+
+def worker_count(hardware: Hardware, devices: int) -> int:
+    """How many workers `devices` copies of `hardware` have (one per queue of each core)."""
+    return devices * sum(c.count * len(c.queues) for c in hardware.cores)
+
+
+def check_workers(hardware: Hardware, devices: int) -> None:
+    """UserError when the machine would have more than MAX_WORKERS workers (before any
+    worker is built)."""
+    n = worker_count(hardware, devices)
+    if n > MAX_WORKERS:
+        per = ", ".join(f"{c.count:,} {c.name} x {len(c.queues)} queue(s)" for c in hardware.cores)
+        raise UserError(f"hardware '{hardware.name}' on {devices:,} device(s) has {n:,} workers "
+                        f"({per} per device), more than the {MAX_WORKERS:,} hpdsl builds",
+                        hardware.loc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +60,7 @@ class Machine:
 
     @classmethod
     def of(cls, hardware: Hardware, devices: int = 1) -> "Machine":
+        check_workers(hardware, devices)
         workers = []
         for d in range(devices):
             for ci, c in enumerate(hardware.cores):

@@ -80,7 +80,9 @@ def emulate_record(header, res, static, graph=None) -> dict:
     """`hpdsl emulate`: a plan's header, its emulation `res` and the static checker's messages."""
     violations = plan_findings(static) + findings(res.errors)
     return {**common(Claim.of_header(header), res.makespan, dict(res.utilization), violations),
-            "warnings": findings(res.warnings), "prediction_error": res.prediction_error,
+            "warnings": findings(res.warnings),
+            # an invalid plan's run is no makespan: measuring the prediction by it misleads
+            "prediction_error": None if violations else res.prediction_error,
             **measured(res, graph)}
 
 

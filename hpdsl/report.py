@@ -6,10 +6,12 @@
     DIR/util_<s>.png         emulated utilization over time per core type
     DIR/trace_<s>.json       Chrome trace of the emulated run (open in Perfetto)
     DIR/graph.svg            the task graph, for small graphs when Graphviz `dot` exists
+    DIR/.hpdsl-report        the mark of a folder hpdsl wrote
 
 The folder is built next to DIR under a temporary name and renamed into place at the
-end, so a failure leaves the old DIR (or none), never half a report. An existing DIR is
-replaced only when it is empty or holds a report.html (a report written earlier).
+end, so a failure leaves the old DIR (or none), never half a report nor a temporary
+folder. An existing DIR is replaced only when it is empty or holds the mark: a folder
+that merely holds a report.html may be anything. A symbolic link DIR is followed.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ from hpdsl.errors import UserError
 from hpdsl.fmt import duration
 from hpdsl.progress import counter as progress_bar
 
+MARK = ".hpdsl-report"
+MARK_TEXT = ("This folder was written by hpdsl (--report). The next --report into it "
+             "replaces it whole.\n")
 GRAPH_DRAW_MAX_TASKS = 200
 # Above this many tasks a trace keeps only the first TRACE_DEVICES devices: a full
 # DeepSeek trace is ~80 MB per scheduler, more than Perfetto opens comfortably.
@@ -204,6 +209,24 @@ def render(c, folder: Path, spec_path: str = "", traces: bool = True, rows=None,
     return "\n".join(parts)
 
 
+def check_report_dir(out_dir: str) -> Path:
+    """The folder a report may be written to (symbolic links followed), or a UserError: an
+    existing DIR is replaced only when it is empty or holds MARK (a report hpdsl wrote)."""
+    dest = Path(os.path.realpath(out_dir))
+    if dest.exists() and not dest.is_dir():
+        raise UserError(f"cannot write the report to '{out_dir}': it is a file, not a folder")
+    if dest.is_dir() and any(dest.iterdir()) and not (dest / MARK).is_file():
+        # replacing DIR deletes it: never do that to a folder this function did not write
+        raise UserError(f"cannot write the report to '{out_dir}': the folder exists and is "
+                        f"not a report hpdsl wrote (no {MARK} file in it); choose a new folder")
+    if not dest.parent.is_dir():
+        parent = Path(out_dir).parent
+        raise UserError(f"cannot write the report to '{out_dir}': " +
+                        (f"'{parent}' is a file, not a folder" if dest.parent.exists() else
+                         f"folder '{parent}' does not exist"))
+    return dest
+
+
 def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
                  progress: Callable[[str], None] | None = None, rows=None,
                  command: str = "compare") -> Path:
@@ -219,33 +242,18 @@ def write_report(c, out_dir: str, spec_path: str = "", traces: bool = True,
 def write_folder(out_dir: str, fill: Callable[[Path], None],
                  progress: Callable[[str], None] | None = None) -> Path:
     """Make the report folder `out_dir` with `fill(folder)`, which writes report.html and
-    whatever goes beside it, and put it in place atomically (see the module docstring)."""
-    dest = Path(out_dir)
-    if dest.exists() and not dest.is_dir():
-        raise UserError(f"cannot write the report to '{out_dir}': it is a file, not a folder")
-    if dest.is_dir() and any(dest.iterdir()) and not (dest / "report.html").is_file():
-        # replacing DIR deletes it: never do that to a folder this function did not write
-        raise UserError(f"cannot write the report to '{out_dir}': the folder exists and is "
-                        f"not an hpdsl report (no report.html); choose a new folder")
-    parent = dest.parent if str(dest.parent) else Path(".")
-    if not parent.is_dir():
-        raise UserError(f"cannot write the report to '{out_dir}': " +
-                        (f"'{parent}' is a file, not a folder" if parent.exists() else
-                         f"folder '{parent}' does not exist"))
+    whatever goes beside it, and put it in place atomically with the mark (see the module
+    docstring)."""
+    dest = check_report_dir(out_dir)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     except OSError as e:
         raise UserError(f"cannot write the report to '{out_dir}': {e.strerror}") from None
     try:
         fill(tmp)
+        (tmp / MARK).write_text(MARK_TEXT, encoding="utf-8")
         os.chmod(tmp, 0o755)   # mkdtemp makes it private; a report is for reading
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=parent))
-            os.replace(dest, old / "report")
-            os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
+        _swap(tmp, dest)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, OSError):   # a full disk, a folder made read-only meanwhile
@@ -254,3 +262,21 @@ def write_folder(out_dir: str, fill: Callable[[Path], None],
     if progress:
         progress(f"report: {len(list(dest.iterdir()))} files in {dest}")
     return dest
+
+
+def _swap(new: Path, dest: Path) -> None:
+    """Put folder `new` at `dest`, the old `dest` (if any) removed; on failure the old one
+    is back in place and no temporary folder is left."""
+    if not dest.exists():
+        os.replace(new, dest)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
+    try:
+        os.replace(dest, old / "report")
+        try:
+            os.replace(new, dest)
+        except BaseException:
+            os.replace(old / "report", dest)
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)

@@ -17,6 +17,7 @@ by `hpdsl.lang.checked_target`.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import Iterable, NamedTuple
@@ -121,6 +122,9 @@ def parse_routing(text: str) -> RoutingSetting:
         param = float(words[1])
     except ValueError:
         raise bad from None
+    if not math.isfinite(param):   # 'inf', '1e400', 'nan': no routing can be drawn from them
+        raise UserError(f"--set routing='{text}': {words[0]} {ROUTING_KINDS[words[0]]} must be "
+                        f"a finite number, found '{words[1]}'")
     return RoutingSetting(words[0], param, seed)
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 
 from hpdsl.errors import Loc, UserError
+from hpdsl.inputs import Unreadable
+from hpdsl.machine import check_workers
 from hpdsl.settings import Settings
 from hpdsl.spec import Graph, Spec, Tiling
 from hpdsl.targets import resolve_target, with_settings
 
 from .analyse import Analysis, analyse, analyse_source
 from .check import check_hardware, check_tiling, check_workload
-from .load import decode, _read_bytes
+from .load import decode, read_file
 
 __all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_workload",
            "check_tiling"]
@@ -26,15 +28,11 @@ __all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_work
 def load(path: str) -> Spec:
     """Load the .hpm file at `path` and everything it imports; UserError on any mistake."""
     display = str(path)
-    if not os.path.exists(display):
-        raise UserError(f"file '{display}' does not exist", Loc(display))
-    if not os.path.isfile(display):
-        raise UserError(f"'{display}' is not a file", Loc(display))
     try:
-        data = _read_bytes(display)
-    except OSError as e:
-        raise UserError(f"cannot read '{display}': {e.strerror}", Loc(display)) from None
-    text, diags = decode(data, display)
+        got = read_file(display)
+    except Unreadable as e:
+        raise UserError(f"'{display}' {e}", Loc(display)) from None
+    text, diags = decode(got.data, display, size=got.size)
     if text is None:
         raise UserError(diags)
     return _spec(analyse_source(text, display, os.path.realpath(display)))
@@ -75,4 +73,7 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
         diags += check_workload(item.workload)
     if diags:
         raise UserError(diags)
+    hw, devices = ((item.workload.hardware, item.workload.devices) if isinstance(item, Tiling)
+                   else (item.hardware, 1))
+    check_workers(hw, devices)   # before generating, not when the machine is built
     return item

@@ -13,9 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from hpdsl.errors import Diagnostic, Loc
+from hpdsl.inputs import Unreadable, read_input
 
-MAX_FILE_BYTES = 4 * 2**20   # a hand-written spec is kilobytes; refuse anything absurd
+# A hand-written spec is kilobytes. The parser reads about 100 KB/s of dense declarations,
+# so these keep any load to seconds (docs/limits.md).
+MAX_FILE_BYTES = 2**19       # one file, and all files of one load together
 MAX_IMPORTS = 1000           # files in one load, imports included
+MAX_IMPORT_DEPTH = 100       # files in one chain of imports (each level is a parser recursion)
 
 GRAMMAR = Path(__file__).with_name("hpm.tx")
 
@@ -50,12 +54,14 @@ def loc_of(source_display: str, obj) -> Loc:
     return Loc(source_display, line, col)
 
 
-def decode(data: bytes, display: str, where: Loc | None = None) -> tuple[str | None, list[Diagnostic]]:
-    """Bytes to text, or a diagnostic saying why the bytes are not a spec."""
+def decode(data: bytes, display: str, where: Loc | None = None,
+           size: int | None = None) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes to text, or a diagnostic saying why the bytes are not a spec (`size`: the
+    file's size, where `data` is only its first MAX_FILE_BYTES + 1 bytes)."""
     here = where or Loc(display)
     if len(data) > MAX_FILE_BYTES:
-        return None, [Diagnostic(here, f"file '{display}' is {len(data)} bytes; a spec file may "
-                                       f"be at most {MAX_FILE_BYTES} bytes")]
+        return None, [Diagnostic(here, f"file '{display}' is {max(size or 0, len(data))} bytes; "
+                                       f"a spec file may be at most {MAX_FILE_BYTES} bytes")]
     if b"\x00" in data:
         return None, [Diagnostic(here, f"file '{display}' is binary (it contains NUL bytes), "
                                        "not an .hpm text file")]
@@ -116,7 +122,7 @@ def parse(text: str, display: str) -> tuple[object | None, list[Diagnostic]]:
     from textx import TextXError, TextXSyntaxError
 
     try:
-        return metamodel().model_from_str(text, file_name=display), []
+        return metamodel().model_from_str(blank_comments(text), file_name=display), []
     except TextXSyntaxError as e:
         line, col = e.line or 1, e.col or 1
         msg = f"syntax error: expected {_expected(e.expected_rules)} but found {_found(text, line, col)}"
@@ -127,12 +133,52 @@ def parse(text: str, display: str) -> tuple[object | None, list[Diagnostic]]:
         return None, [Diagnostic(Loc(display), "the file is nested too deeply to parse")]
 
 
+_SPECIAL = re.compile(r"//|/\*|[\"']")
+# textX's STRING rule, one per quote: the blanking must see strings where the parser does
+_STRING = {'"': re.compile(r'"(\\"|[^"])*"'), "'": re.compile(r"'(\\'|[^'])*'")}
+
+
+def blank_comments(text: str) -> str:
+    r"""`text` with every comment replaced by spaces (newlines kept, so locations stay).
+
+    One forward pass of `find`s, linear in the text: the grammar's comment regex makes the
+    parser build a node per comment, and a `.*?` regex rescans the rest of the file from
+    every unterminated `/*`. Quoted strings are kept as they are; an unterminated comment
+    or string ends the pass and is left for the parser to report.
+
+    >>> blank_comments('a // b\nc /* d */ "e//f"')
+    'a     \nc         "e//f"'
+    """
+    out, i = [], 0
+    while (m := _SPECIAL.search(text, i)) is not None:
+        a, tok = m.start(), m.group()
+        if tok == "//":
+            b = text.find("\n", a)
+            b = len(text) if b < 0 else b
+        elif tok == "/*":
+            b = text.find("*/", a + 2)
+            if b < 0:
+                break
+            b += 2
+        else:   # a quoted string: skip to its closing quote, past escaped ones
+            q = _STRING[tok].match(text, a)
+            if q is None:
+                break
+            out.append(text[i:q.end()])
+            i = q.end()
+            continue
+        out.append(text[i:a])
+        out.append(re.sub(r"[^\n]", " ", text[a:b]))
+        i = b
+    out.append(text[i:])
+    return "".join(out)
+
+
 def _is_blank(text: str) -> str | None:
     """A sentence if the file has no content at all, else None."""
     if not text.strip():
         return "is empty"
-    stripped = re.sub(r"/\*.*?\*/", "", re.sub(r"//[^\n]*", "", text), flags=re.S)
-    if not stripped.strip():
+    if not blank_comments(text).strip():
         return "contains only comments"
     return None
 
@@ -161,6 +207,7 @@ def collect(text: str, display: str, real: str | None) -> tuple[list[Source], li
     sources: list[Source] = []
     diags: list[Diagnostic] = []
     done: set[str] = set()
+    total = [len(text.encode("utf-8", "surrogatepass"))]   # bytes of all files read so far
 
     def visit(text: str, display: str, real: str | None, chain: tuple[tuple[str, str], ...]):
         # chain: (resolved path, display name) of every file from the root down to this one
@@ -180,21 +227,14 @@ def collect(text: str, display: str, real: str | None) -> tuple[list[Source], li
                 continue
             if target in done:
                 continue
-            if len(done) >= MAX_IMPORTS:
-                diags.append(Diagnostic(where, f"too many imported files (at most {MAX_IMPORTS})"))
-                return
             done.add(target)
-            if not os.path.isfile(target):
-                diags.append(Diagnostic(where, f"cannot import '{imp.path}': file '{shown}' "
-                                               "does not exist"))
-                continue
-            try:
-                data = _read_bytes(target)
-            except OSError as e:
-                diags.append(Diagnostic(where, f"cannot import '{imp.path}': {e.strerror}"))
-                continue
-            sub, errs = decode(data, shown, None)
-            diags.extend(errs)
+            sub = _read_import(target, imp.path, shown, where, diags)
+            if sub is not None:
+                total[0] += len(sub.encode("utf-8", "surrogatepass"))
+            stop = _over_limits(len(done), len(chain), total[0], chain[0][1])
+            if stop:
+                diags.append(Diagnostic(where, stop))
+                return
             if sub is not None:
                 visit(sub, shown, target, chain + ((target, shown),))
         sources.append(Source(display, model))
@@ -205,6 +245,32 @@ def collect(text: str, display: str, real: str | None) -> tuple[list[Source], li
     return sources, diags
 
 
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read(MAX_FILE_BYTES + 1)   # bounded: a larger file is refused by decode()
+def _over_limits(files: int, depth: int, total: int, root: str) -> str | None:
+    """Why no further file may be imported, or None."""
+    if files > MAX_IMPORTS:
+        return f"too many imported files (at most {MAX_IMPORTS})"
+    if depth >= MAX_IMPORT_DEPTH:
+        return f"imports nest more than {MAX_IMPORT_DEPTH} files deep"
+    if total > MAX_FILE_BYTES:
+        return (f"'{root}' and the files it imports are more than {MAX_FILE_BYTES} bytes "
+                f"together; a spec may be at most {MAX_FILE_BYTES} bytes")
+    return None
+
+
+def _read_import(target: str, path: str, shown: str, where: Loc,
+                 diags: list[Diagnostic]) -> str | None:
+    """The text of an imported file, or None with the reason in `diags`."""
+    try:
+        got = read_file(target)
+    except Unreadable as e:
+        it = "it" if os.path.normpath(path) == shown else f"'{shown}'"
+        diags.append(Diagnostic(where, f"cannot import '{path}': {it} {e}"))
+        return None
+    sub, errs = decode(got.data, shown, None, got.size)
+    diags.extend(errs)
+    return sub
+
+
+def read_file(path: str):
+    """A spec file's first MAX_FILE_BYTES + 1 bytes (a larger file is refused by decode())."""
+    return read_input(path, MAX_FILE_BYTES)

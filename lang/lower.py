@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from hpdsl.errors import Diagnostic, Loc, did_you_mean
+from hpdsl.errors import Diagnostic, Loc, Names, did_you_mean
 from hpdsl.routing import KINDS as ROUTING_KINDS
 from hpdsl.spec import (ANY, DEFAULT_K_SLICE, Buffer, CoreType, Graph, Hardware, Link, Memory,
                         Op, Queue, Routing, Spec, Task, TileRule, Tiling, Workload)
@@ -25,6 +25,7 @@ class _Lowering:
     def __init__(self):
         self.diags: list[Diagnostic] = []
         self.display = ""
+        self.names: dict[str, Names] = {}   # declared names per kind, for did_you_mean
 
     def err(self, loc: Loc | None, msg: str) -> None:
         self.diags.append(Diagnostic(loc, msg))
@@ -184,7 +185,9 @@ class _Lowering:
                     self.err(self.loc(item.param), f"routing {item.kind.name} takes no parameter, "
                                                    f"found '{item.param.value}'")
                 seed = 0 if item.seed is None else self.number(item.seed, "routing seed")
-                routing = Routing(item.kind.name, float(param or 0.0), seed or 0, self.loc(item))
+                if param is None or seed is None:
+                    continue   # reported; checking a stand-in value would only add an echo
+                routing = Routing(item.kind.name, float(param), seed, self.loc(item))
             else:
                 n = None if item.n is None else self.number(item.n, f"op '{item.name}' n")
                 ops.append(Op(item.name, item.kind.name,
@@ -230,7 +233,8 @@ class _Lowering:
     def resolve(self, ref, table: dict, what: str):
         """The object `ref` names; None if unknown (reported) or if it failed to lower."""
         if ref.name not in table:
-            self.err(self.loc(ref), f"unknown {what} '{ref.name}'" + did_you_mean(ref.name, table))
+            names = self.names.setdefault(what, Names(table))   # one per table: linear
+            self.err(self.loc(ref), f"unknown {what} '{ref.name}'" + did_you_mean(ref.name, names))
             return None
         return table[ref.name]
 

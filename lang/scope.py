@@ -10,7 +10,9 @@ import os
 from functools import lru_cache
 from typing import NamedTuple
 
-from .load import MAX_IMPORTS, _read_bytes, decode, import_target
+from hpdsl.inputs import Unreadable
+
+from .load import MAX_IMPORTS, decode, import_target, read_file
 from .outline import Decl, Outline, Role, outline
 
 
@@ -28,9 +30,9 @@ class Found(NamedTuple):
 @lru_cache(maxsize=256)
 def _read(path: str, mtime_ns: int, size: int) -> FileOutline | None:
     """A file's outline; cached while its modification time and size stay the same."""
-    try:
-        text, _ = decode(_read_bytes(path), path)
-    except OSError:
+    try:   # a regular file only: an editor must not hang on an import that is a FIFO
+        text, _ = decode(read_file(path).data, path)
+    except Unreadable:
         return None
     return None if text is None else FileOutline(path, text, outline(text))
 

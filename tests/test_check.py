@@ -40,7 +40,7 @@ def test_check_reports_every_error_and_exits_1(capsys, monkeypatch):
 def test_check_missing_file(capsys):
     assert main(["check", "no/such/file.hpm"]) == 1
     assert capsys.readouterr().err.strip() == (
-        "no/such/file.hpm: error: file 'no/such/file.hpm' does not exist")
+        "no/such/file.hpm: error: 'no/such/file.hpm' does not exist")
 
 
 def test_textx_registration_checks_semantics():

@@ -23,8 +23,8 @@ KEYS = {"scheduler", "status", "makespan_ns", "predicted_makespan_ns", "lower_bo
         "solve_seconds", "utilization", "violations"}
 
 
-def _json(capsys, argv):
-    assert main(argv) == 0
+def _json(capsys, argv, code=0):
+    assert main(argv) == code
     cap = capsys.readouterr()
     return json.loads(cap.out), cap.err
 
@@ -123,14 +123,17 @@ def test_empty_scheduler_list_is_a_user_error(capsys):
 
 
 def test_a_scheduler_that_refuses_becomes_an_error_row(capsys):
-    d, err = _json(capsys, ["compare", TOY, "-s", "serial,z3", "--max-z3-tasks", "10", "--json"])
+    d, err = _json(capsys, ["compare", TOY, "-s", "serial,z3", "--max-z3-tasks", "10", "--json"], 1)
     z3 = d["results"][1]
     assert z3["status"] == "error" and z3["makespan_ns"] is None
     assert "48 tasks, more than the 10 the exact scheduler 'z3' accepts" in z3["error"]
     assert "z3: no schedule:" in err
-    assert main(["compare", TOY, "-s", "serial,z3", "--max-z3-tasks", "10"]) == 0
-    out = capsys.readouterr().out
-    assert any(l.startswith("z3 ") and "no schedule" in l for l in out.splitlines())
+    # the table still shows the others, but the command fails: a scheduler asked for erred
+    assert main(["compare", TOY, "-s", "serial,z3", "--max-z3-tasks", "10"]) == 1
+    cap = capsys.readouterr()
+    assert any(l.startswith("z3 ") and "no schedule" in l for l in cap.out.splitlines())
+    assert any(l.startswith("serial ") for l in cap.out.splitlines())
+    assert cap.err.splitlines()[-1] == "hpdsl: failed: z3 (no schedule, no plan or an invalid plan)"
 
 
 def test_set_overrides_reach_the_graph(capsys):

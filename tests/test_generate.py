@@ -210,6 +210,21 @@ def test_max_tasks_refused_before_building():
         generate(with_settings(t, parse_settings(["tokens=50000000"])), max_tasks=10**9)
 
 
+def test_routed_cells_refused_before_any_table(monkeypatch):
+    # 4096 x 65536 (device, expert) pairs: a 2 GiB table, then a MemoryError, before this
+    import hpdsl.generate as gen
+
+    real = np.zeros
+    monkeypatch.setattr(gen.np, "zeros", lambda shape, *a, **k: (
+        pytest.fail(f"allocated {shape}") if np.prod(shape) > gen.MAX_ROUTED_CELLS
+        else real(shape, *a, **k)))
+    t = with_settings(make(), parse_settings(["devices=4096", "experts=65536", "tokens=1"]))
+    with pytest.raises(UserError) as e:
+        generate(t)
+    assert str(e.value) == ("error: workload 'W' routes to 268,435,456 (device, expert) pairs "
+                            "(devices x experts), more than the 4,194,304 hpdsl generates")
+
+
 @pytest.mark.parametrize("name", ["toy.hpm", "diamond.hpm", "deepseek_moe.hpm"])
 def test_examples_generate(name):
     spec = load(str(EXAMPLES / name))

@@ -83,3 +83,49 @@ def test_check_sharing_needs_one_producer_per_shared_event():
     bad = replace(p, arg=arg, count=cnt, event_flag=np.array([0, 0]), event_base=np.array([0, 2]))
     assert check_sharing(bad, g, m) == [
         "event 'd0.C0.q>d0' shares flag 0 of device 0 but is signalled by several queues"]
+
+
+def test_an_event_linking_thousands_of_queues_is_refused_not_checked_out_of_memory(monkeypatch):
+    # one event signalled by 5000 queues and waited for by 5000: 25M rows and 1.1 GB (10000 x
+    # 10000 would be 4 GB); lowering makes about one event per pair of queues
+    import pytest
+
+    import hpdsl.plan.check as check
+    from hpdsl.errors import UserError
+
+    n = 3
+    hw = hardware(cores=(("C", 2 * n),))
+    g = explicit(hw, [1] * 2 * n, [(i, n + i) for i in range(n)], ["C"] * 2 * n)
+    m = Machine.of(hw)
+    streams = [[(EXEC, i, 0), (SIGNAL, 0, i + 1)] for i in range(n)]
+    streams += [[(WAIT, 0, n), (EXEC, n + i, 0)] for i in range(n)]
+    rows = [r for s in streams for r in s]
+    p = Plan(queues=tuple(w.name for w in m.workers), ptr=np.r_[0, np.cumsum([len(s) for s in streams])],
+             code=[r[0] for r in rows], arg=[r[1] for r in rows], count=[r[2] for r in rows],
+             event_names=("E",), event_device=[0], event_flag=[0])
+    assert check_plan(p, g, m) == []
+    monkeypatch.setattr(check, "MAX_CANDIDATES", n * n - 1)
+    with pytest.raises(UserError) as e:
+        check_plan(p, g, m)
+    assert str(e.value) == (f"error: checking the plan's synchronization would take {n * n} "
+                            f"(producer queue, consumer queue, event) triples, more than the "
+                            f"{n * n - 1} hpdsl checks; its events link too many queues (one event "
+                            "signalled or waited for by thousands of queues)")
+
+
+def test_wrong_bases_are_listed_up_to_ten_then_counted():
+    n = 14
+    hw = hardware(cores=(("C", 2),), flags=1)
+    g = explicit(hw, [1, 1], [], ["C", "C"])
+    m = Machine.of(hw)
+    rows0 = [(EXEC, 0, 0)] + [(SIGNAL, e, 1) for e in range(n)]
+    rows1 = [(WAIT, e, 1) for e in range(n)] + [(EXEC, 1, 0)]
+    rows = rows0 + rows1
+    p = Plan(queues=tuple(w.name for w in m.workers), ptr=[0, len(rows0), len(rows)],
+             code=[r[0] for r in rows], arg=[r[1] for r in rows], count=[r[2] for r in rows],
+             event_names=tuple(f"e{i}" for i in range(n)), event_device=[0] * n,
+             event_flag=[0] * n)   # all on flag 0, all counting from 0
+    msgs = check_sharing(p, g, m)
+    assert msgs[0] == ("event 'e1' on flag 0 of device 0 counts from 0, not from 1 (the signals "
+                       "of the events before it on that flag)")
+    assert msgs[10] == "... and 3 more events counting from a wrong base"

@@ -149,3 +149,44 @@ def test_load_plan_structure_errors(doc, message):
     with pytest.raises(UserError) as e:
         load_plan(json.dumps(doc), g, m, "p.json")
     assert str(e.value) == "p.json: error: " + message
+
+
+# hand edits that once crashed the loader with a traceback, or were accepted
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.update(version=True), "unsupported plan version true; this hpdsl reads version 1"),
+    (lambda d: d.update(version=1.0), "unsupported plan version 1.0; this hpdsl reads version 1"),
+    (lambda d: d["queues"]["d0.C1.q"].__setitem__(0, {"op": "wait", "event": {"a": 1}}),
+     "queue 'd0.C1.q' instruction 0: unknown event {\"a\": 1}; declare it in \"events\" "
+     "(valid: 'd0.C0.q>d0')"),
+    (lambda d: d["queues"]["d0.C1.q"].__setitem__(0, {"op": "signal", "event": ["x"]}),
+     "queue 'd0.C1.q' instruction 0: unknown event [\"x\"]; declare it in \"events\" "
+     "(valid: 'd0.C0.q>d0')"),
+    (lambda d: d["queues"]["d0.C1.q"].append({"op": "barrier", "kernel": 2**31}),
+     "queue 'd0.C1.q' instruction 2: a barrier's \"kernel\" 2147483648 is above the limit of "
+     "2147483647"),
+    (lambda d: d["queues"]["d0.C1.q"].append({"op": "barrier", "kernel": 10**30}),
+     "queue 'd0.C1.q' instruction 2: a barrier's \"kernel\" 1000000000000000000000000000000 is "
+     "above the limit of 2147483647"),
+    (lambda d: d["queues"]["d0.C1.q"].append({"op": "exec", "task": 10**30}),
+     "queue 'd0.C1.q' instruction 2: unknown task 1000000000000000000000000000000; task ids "
+     "are 0..2"),
+    (lambda d: d["events"].update({"x": {"device": 10**30, "flag": 0}}),
+     "event 'x' lives on device 1000000000000000000000000000000, but the machine has devices 0..0"),
+    (lambda d: d["events"].update({"x": {"device": True, "flag": 0}}),
+     "event 'x' must be {\"device\": D, \"flag\": F} with integers"),
+])
+def test_load_plan_hostile_edits(edit, message):
+    g, m, doc = _doc()
+    edit(doc)
+    with pytest.raises(UserError) as e:
+        load_plan(json.dumps(doc), g, m, "p.json")
+    assert str(e.value) == "p.json: error: " + message
+
+
+def test_load_plan_integer_of_too_many_digits_is_located():
+    # Python refuses to convert it with a ValueError that is no JSONDecodeError
+    g, m, _ = _doc()
+    text = '{"version": 1,\n "queues": {"d0.C0.q": [{"op": "exec", "task": ' + "9" * 5000 + "}]}}"
+    with pytest.raises(UserError) as e:
+        load_plan(text, g, m, "p.json")
+    assert str(e.value) == "p.json:2:48: error: not a plan: an integer has more than 4300 digits"

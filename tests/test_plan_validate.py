@@ -118,6 +118,6 @@ def test_json_numbers_beyond_int64_are_quoted_as_written():
 
 
 def test_plan_files_are_bounded_by_the_task_count():
-    assert max_plan_bytes(0) == 2**26
-    assert max_plan_bytes(5) == 2**26 + 5 * 4096
+    assert max_plan_bytes(0) == 16 * 2**20
+    assert max_plan_bytes(5) == 16 * 2**20 + 5 * 512
     assert max_plan_bytes(10**9) == 2**31

@@ -47,7 +47,8 @@ def test_emulate_record_puts_the_plan_checkers_messages_first(fifo):
     r = emulate_record(plan.header, res, ["queue d0.CPU0.q waits for nothing"])
     assert list(r)[:len(COMMON)] == COMMON
     assert r["makespan_ns"] == r["predicted_makespan_ns"] == 10_000
-    assert r["prediction_error"] == 0.0
+    assert r["prediction_error"] is None   # an invalid plan's run measures no prediction
+    assert emulate_record(plan.header, res, [])["prediction_error"] == 0.0
     assert r["utilization"] == schedule_record(g, m, s)["utilization"]
     assert r["violations"] == [{"kind": "plan", "severity": "error",
                                 "message": "queue d0.CPU0.q waits for nothing"}]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import hpdsl.gantt
+import hpdsl.report
 from hpdsl.cli import main
 from hpdsl.compare import CompareOptions, compare
 from hpdsl.errors import UserError
@@ -15,7 +16,7 @@ from hpdsl.generate import generate
 from hpdsl.lang import checked_target, load
 from hpdsl.settings import parse_settings
 from hpdsl.machine import Machine
-from hpdsl.report import GRAPH_DRAW_MAX_TASKS, write_report
+from hpdsl.report import GRAPH_DRAW_MAX_TASKS, MARK, MARK_TEXT, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "examples" / "toy.hpm")
@@ -82,6 +83,7 @@ def test_failing_report_keeps_the_old_folder(tmp_path, toy, monkeypatch):
     old = tmp_path / "rep"
     old.mkdir()
     (old / "report.html").write_text("old")
+    (old / MARK).write_text("")
     monkeypatch.setattr(hpdsl.gantt, "gantt", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         write_report(toy, str(old))
@@ -91,12 +93,12 @@ def test_failing_report_keeps_the_old_folder(tmp_path, toy, monkeypatch):
 
 def test_report_replaces_an_old_folder_whole(tmp_path, toy):
     old = tmp_path / "rep"
-    old.mkdir()
-    (old / "report.html").write_text("old")
+    write_report(toy, str(old), traces=False)
+    assert (old / MARK).read_text() == MARK_TEXT
     (old / "stale.txt").write_text("from an earlier run")
     write_report(toy, str(old), traces=False)
     names = {p.name for p in old.iterdir()}
-    assert "stale.txt" not in names and "report.html" in names
+    assert "stale.txt" not in names and "report.html" in names and MARK in names
     assert not any(n.startswith("trace_") for n in names)
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]
 
@@ -105,9 +107,11 @@ def test_report_never_replaces_a_folder_it_did_not_write(tmp_path, toy):
     mine = tmp_path / "notes"
     mine.mkdir()
     (mine / "thesis.tex").write_text("precious")
+    # a report.html of its own does not make a folder hpdsl's (it used to be deleted whole)
+    (mine / "report.html").write_text("my own page")
     with pytest.raises(UserError, match=r"cannot write the report to '.*notes': the folder "
-                                        r"exists and is not an hpdsl report \(no report.html\); "
-                                        r"choose a new folder"):
+                                        r"exists and is not a report hpdsl wrote \(no "
+                                        r"\.hpdsl-report file in it\); choose a new folder"):
         write_report(toy, str(mine))
     assert (mine / "thesis.tex").read_text() == "precious"
     empty = tmp_path / "empty"
@@ -205,3 +209,34 @@ def test_report_under_a_file_or_failing_to_write_is_a_user_error(tmp_path, toy, 
                                         r"No space left on device$"):
         write_report(toy, str(tmp_path / "rep"))
     assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_a_failed_swap_puts_the_old_report_back_and_leaves_no_folder(tmp_path, toy, monkeypatch):
+    import os
+
+    out = tmp_path / "rep"
+    write_report(toy, str(out), traces=False)
+    (out / "old.txt").write_text("the earlier report")
+    real, calls = os.replace, []
+
+    def second_fails(a, b):   # moving the old report aside works, the new one's move not
+        calls.append((a, b))
+        if len(calls) == 2:
+            raise OSError(13, "Permission denied")
+        real(a, b)
+
+    monkeypatch.setattr(hpdsl.report.os, "replace", second_fails)
+    with pytest.raises(UserError, match=r"cannot write the report to '.*rep': Permission denied"):
+        write_report(toy, str(out), traces=False)
+    # the old report is back, and neither a .rep.old-XXXX nor a .rep.tmp-XXXX folder is left
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+    assert (out / "old.txt").read_text() == "the earlier report"
+
+
+def test_report_through_a_symbolic_link_keeps_the_link(tmp_path, toy):
+    import os
+
+    (tmp_path / "real").mkdir()
+    os.symlink("real", tmp_path / "link")
+    write_report(toy, str(tmp_path / "link"), traces=False)
+    assert os.path.islink(tmp_path / "link") and (tmp_path / "real" / "report.html").is_file()

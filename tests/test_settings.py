@@ -25,6 +25,14 @@ def test_parse_routing():
                                             r"'zipf S' or 'grouped G', optionally followed by "
                                             r"'seed N'"):
             parse_routing(bad)
+    # a parameter no routing can be drawn from (it was accepted, with arbitrary routing)
+    for bad, word in (("zipf inf", "inf"), ("zipf 1e400 seed 2", "1e400"),
+                      ("zipf infinity", "infinity"), ("grouped nan", "nan")):
+        kind, letter = ("grouped", "G") if "grouped" in bad else ("zipf", "S")
+        with pytest.raises(UserError) as e:
+            parse_routing(bad)
+        assert str(e.value) == (f"error: --set routing='{bad}': {kind} {letter} must be a "
+                                f"finite number, found '{word}'")
 
 
 def test_settings_override_and_errors():
@@ -52,6 +60,10 @@ def test_settings_override_and_errors():
         parse_settings(["seed=x"])
     with pytest.raises(UserError, match=r"--set seed=x: expected a whole number, got 'x'"):
         parse_settings(["routing=zipf 1.2", "seed=x"])
+    for order in (["routing=balanced", "seed=abc"], ["seed=abc", "routing=balanced"]):
+        with pytest.raises(UserError, match=r"^error: --set seed=abc: expected a whole number, "
+                                            r"got 'abc'$"):   # it was a ValueError in one order
+            parse_settings(order)
     with pytest.raises(UserError, match=r"--set dtype=bf8: unknown dtype 'bf8'"):
         parse_settings(["dtype=bf8"])
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from importlib import resources
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from hpdsl.errors import UserError
 from hpdsl.generate import DEFAULT_MAX_TASKS, generate
+from hpdsl.inputs import why_not
 from hpdsl.lang import checked_target, load
 from hpdsl.settings import parse_settings
 
@@ -67,50 +69,70 @@ def load_graph(args, max_tasks: int = DEFAULT_MAX_TASKS):
     return spec, generate(target, max_tasks)
 
 
-def check_output_path(path: str | Path, folder: bool = False):
+def check_output_path(path: str | Path, folder: bool = False, inputs=()) -> os.stat_result | None:
     """Refuse an output path that cannot be written, before any long work; its stat or None.
 
-    `folder`: the output is a folder (a report), so an existing file is in the way.
+    A symbolic link is written through (its target is replaced, the link kept), as a
+    shell's `>` does. Refused: a path that is, through links, one of `inputs` (the spec,
+    the plan); a folder where a file goes, or a file where a folder goes (`folder`); a
+    folder that does not exist or where no file can be created (probed by creating one).
     """
-    import stat
-
     path = Path(path)
+    real = Path(os.path.realpath(path))
     try:
         st = os.stat(path)
-    except OSError:
-        st = None
+    except (FileNotFoundError, NotADirectoryError):
+        st = None   # the folder is looked at below
+    except OSError as e:
+        raise UserError(f"cannot write '{path}': it {why_not(str(path), e)}") from None
+    for i in inputs:
+        if os.path.realpath(i) == str(real):
+            raise UserError(f"cannot write '{path}': it is an input of this command ('{i}'); "
+                            "choose another output")
     if st is not None and stat.S_ISDIR(st.st_mode) != folder:
-        what = "a folder" if not folder else "a file"
-        raise UserError(f"cannot write '{path}': it is {what}")
-    if path.parent and not path.parent.exists():
-        raise UserError(f"cannot write '{path}': folder '{path.parent}' does not exist")
+        raise UserError(f"cannot write '{path}': it is {'a file' if folder else 'a folder'}")
+    if st is not None and not stat.S_ISREG(st.st_mode) and not folder:
+        if not os.access(real, os.W_OK):   # a device or pipe is written in place
+            raise UserError(f"cannot write '{path}': permission denied")
+        return st
+    parent = real.parent
+    if not parent.is_dir():
+        shown = path.parent
+        raise UserError(f"cannot write '{path}': " + (f"'{shown}' is a file, not a folder"
+                        if parent.exists() else f"folder '{shown}' does not exist"))
+    try:   # what the write will do: a temporary file (or folder) next to the target
+        fd, probe = tempfile.mkstemp(prefix=f".{real.name}.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UserError(f"cannot write '{path}': cannot create files in '{parent}' "
+                        f"({e.strerror})") from None
     return st
 
 
-def write_atomic(path: str, data: str | bytes) -> None:
+def write_atomic(path: str, data: str | bytes, inputs=()) -> None:
     """Write a file so that readers see the old or the new content, never half of it.
 
     A path that exists and is not a regular file (/dev/null, /dev/stdout, a pipe) is written
-    in place: replacing it would swap a device for a file.
+    in place: replacing it would swap a device for a file. A symbolic link is written
+    through: its target gets the new content.
     """
-    import stat
-
-    path = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
-    st = check_output_path(path)
+    st = check_output_path(path, inputs=inputs)
+    real = Path(os.path.realpath(path))
     try:
         if st is not None and not stat.S_ISREG(st.st_mode):
             with open(path, mode) as f:
                 f.write(data)
             return
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
     except OSError as e:
         raise UserError(f"cannot write '{path}': {e.strerror}") from None
     try:
         with os.fdopen(fd, mode) as f:
             f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except BaseException as e:
         os.unlink(tmp)
         if isinstance(e, OSError):
@@ -124,12 +146,12 @@ def _umask() -> int:
     return mask
 
 
-def emit(text: str, out: str | None) -> None:
+def emit(text: str, out: str | None, inputs=()) -> None:
     """Write `text` to file `out` atomically, or to stdout when out is None or '-'."""
     if out in (None, "-"):
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        write_atomic(out, text)
+        write_atomic(out, text, inputs)
 
 
 def progress(msg: str) -> None:

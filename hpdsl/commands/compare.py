@@ -24,7 +24,9 @@ def add_parser(sub) -> None:
                     "and emulate every plan, and print a table (emulated and predicted "
                     "makespan, lower bound, speedup over serial, utilization, exposed "
                     "communication, solve time) with a few lines on why. Without SPEC: the "
-                    "bundled DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling 'fine').")
+                    "bundled DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling 'fine'). "
+                    "Exits 1 when a scheduler fails (no schedule, or no plan) or a plan is "
+                    "found invalid; the table and the JSON show the others all the same.")
     add_target_args(p, spec_optional=True)
     p.add_argument("--schedulers", "-s", metavar="A,B,...",
                    help="comma-separated scheduler names (default: serial,heft-l2,heft, plus fifo,"
@@ -36,7 +38,9 @@ def add_parser(sub) -> None:
                    help="print one JSON object {\"results\": [...], ...} instead of the table")
     p.add_argument("--report", metavar="DIR",
                    help="also write a self-contained HTML report with Gantt charts (PNG and "
-                        "interactive HTML) and Chrome traces into DIR (replaced as a whole)")
+                        "interactive HTML) and Chrome traces into DIR (replaced as a whole, but "
+                        "only a folder that is empty or that hpdsl wrote: it holds a "
+                        ".hpdsl-report file)")
     add_gantt_args(p)
     p.set_defaults(run=run)
 
@@ -118,7 +122,10 @@ def run(args) -> int:
     check_solver_args(args)
     check_gantt_args(args)
     if args.report:
-        check_output_path(args.report, folder=True)   # before solving, not after
+        from hpdsl.report import check_report_dir
+
+        check_output_path(args.report, folder=True, inputs=[args.spec])   # before solving
+        check_report_dir(args.report)
     names = None if args.schedulers is None else tuple(args.schedulers.split(","))
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
                              seeds=args.seeds,
@@ -148,4 +155,7 @@ def run(args) -> int:
         print(text(c, args.spec))
         if args.report:
             print(f"\nreport: {args.report}/report.html")
-    return 0
+    failed = [r.scheduler for r in c.runs if not r.ok or (r.result is not None and not r.result.ok)]
+    if failed:
+        progress(f"failed: {', '.join(failed)} (no schedule, no plan or an invalid plan)")
+    return 1 if failed else 0

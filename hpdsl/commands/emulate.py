@@ -19,9 +19,10 @@ def add_parser(sub) -> None:
     add_target_args(p)
     p.add_argument("plan", metavar="PLAN",
                    help="the plan file, JSON or npz (told by its content), as 'hpdsl schedule "
-                        "-o' writes it")
+                        "-o' writes it: a regular file, at most 16 MiB + 512 bytes per task")
     p.add_argument("--trace", metavar="FILE",
-                   help="write a Chrome trace-event JSON file (open it in Perfetto)")
+                   help="write a Chrome trace-event JSON file (open it in Perfetto); written "
+                        "atomically, through a symbolic link, never onto an input")
     p.add_argument("--no-contention", action="store_true",
                    help="share no bandwidth: every task runs alone, still paying the HBM "
                         "traffic its L2 misses cause (default: share link, L2 and HBM "
@@ -37,13 +38,17 @@ def add_parser(sub) -> None:
 
 
 def summary(graph, d: dict) -> str:
-    err = d["prediction_error"]
+    err, bad = d["prediction_error"], d["violations"]
+    end = microseconds(d["makespan_ns"])
+    vs = ("" if err is None else " (the emulation matches it)" if err == 0 else
+          f" (emulated {abs(err):.1%} {'above' if err > 0 else 'below'} it)")
     lines = [f"graph        {graph.name}: {graph.n_tasks} tasks, {graph.n_edges} edges, "
              f"{graph.devices} device(s)",
              f"plan         {d['scheduler']} ({d['status']})",
-             f"emulated     {microseconds(d['makespan_ns'])}",
-             f"predicted    {microseconds(d['predicted_makespan_ns'])}"
-             + (f" (emulated is {err:+.1%})" if err is not None else ""),
+             # an invalid plan's run measures nothing: its end is no makespan to compare
+             f"emulated     none: the plan is invalid (the run ended at {end})" if bad
+             else f"emulated     {end}",
+             f"predicted    {microseconds(d['predicted_makespan_ns'])}" + vs,
              f"lower bound  {microseconds(d['lower_bound_ns'])}",
              "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in d["utilization"].items()),
              "starved      " + ", ".join(f"{c} {microseconds(t)}" for c, t in d["starved_ns"].items())
@@ -55,9 +60,9 @@ def summary(graph, d: dict) -> str:
     lines += [f"traffic {line}" for line in op_lines(d["traffic"], d.get("compulsory_hbm_bytes", {}))]
     for w in d["warnings"]:
         lines.append(f"warning: {w['message']}")
-    if d["violations"]:
-        lines.append(f"INVALID: {len(d['violations'])} finding(s)")
-        lines += [f"  {v['kind']}: {v['message']}" for v in d["violations"]]
+    if bad:
+        lines.append(f"INVALID: {len(bad)} finding(s)")
+        lines += [f"  {v['kind']}: {v['message']}" for v in bad]
     else:
         lines.append("valid        no findings")
     return "\n".join(lines)
@@ -68,27 +73,36 @@ def run(args) -> int:
                                        write_atomic)
     from hpdsl.commands.gantt_args import check_gantt_args, gantt_rows
     from hpdsl.emulator import EmulatorOptions, emulate
+    from hpdsl.errors import Diagnostic, Loc, UserError
     from hpdsl.machine import Machine
     from hpdsl.plan import check_plan, read_plan
+    from hpdsl.plan.files import check_plan_file
     from hpdsl.records import emulate_record
 
     if args.trace:
-        check_output_path(args.trace)
+        check_output_path(args.trace, inputs=[args.spec, args.plan])
     check_gantt_args(args)
     if args.report:
-        check_output_path(args.report, folder=True)
-    _, graph = load_graph(args)
+        from hpdsl.report import check_report_dir
+
+        check_output_path(args.report, folder=True, inputs=[args.spec, args.plan])
+        check_report_dir(args.report)
+    check_plan_file(args.plan)   # a FIFO, a folder or a missing plan fails before the work
+    spec, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
     rows = gantt_rows(args, machine) if args.report else None
     plan = read_plan(args.plan, graph, machine)
-    static = check_plan(plan, graph, machine)
+    try:
+        static = check_plan(plan, graph, machine)
+    except UserError as e:   # a plan too costly to check: say which file
+        raise UserError([Diagnostic(Loc(args.plan), d.message) for d in e.diagnostics]) from None
     if graph.n_tasks > 100_000:
         progress(f"emulating {graph.n_tasks} tasks, {plan.n_instructions} instructions")
     r = emulate(graph, machine, plan, EmulatorOptions(contention=not args.no_contention))
     if args.trace:
         from hpdsl.emulator.trace import chrome_trace
 
-        write_atomic(args.trace, chrome_trace(graph, machine, plan, r))
+        write_atomic(args.trace, chrome_trace(graph, machine, plan, r), spec.files + (args.plan,))
     if args.report:
         write_plan_report(args, graph, machine, plan, r, rows)
     d = emulate_record(plan.header, r, static, graph)

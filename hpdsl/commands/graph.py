@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from hpdsl.commands.common import add_target_args, emit, load_graph
+from hpdsl.commands.common import add_target_args, check_output_path, emit, load_graph
 from hpdsl.export import to_dot, to_json, to_svg
 from hpdsl.generate import DEFAULT_MAX_TASKS
 from hpdsl.graph_stats import stats
@@ -22,17 +22,20 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=("json", "dot", "svg"), default=None,
                    help="write the graph in this format (default: none, statistics only)")
     p.add_argument("-o", "--output", metavar="FILE", default=None,
-                   help="file for the graph (default: stdout)")
+                   help="file for the graph (default: stdout); written atomically, through a "
+                        "symbolic link, never onto an input")
     p.add_argument("--max-tasks", type=int, default=DEFAULT_MAX_TASKS, metavar="N",
                    help=f"refuse targets with more tasks than this (default: {DEFAULT_MAX_TASKS:,})")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    _, graph = load_graph(args, max_tasks=args.max_tasks)
+    if args.format is not None and args.output not in (None, "-"):
+        check_output_path(args.output, inputs=[args.spec])
+    spec, graph = load_graph(args, max_tasks=args.max_tasks)
     if args.format is not None:
         text = {"json": to_json, "dot": to_dot, "svg": to_svg}[args.format](graph)
-        emit(text, args.output)
+        emit(text, args.output, spec.files)
     if args.stats or args.format is None:
         out = sys.stderr if args.format is not None and args.output in (None, "-") else sys.stdout
         print(stats(graph), file=out)

@@ -1,6 +1,9 @@
 """`hpdsl schedule`: generate a spec's task graph, run one scheduler, print or save the plan."""
 from __future__ import annotations
 
+import sys
+
+from hpdsl.errors import UserError
 from hpdsl.fmt import microseconds, percent
 from hpdsl.commands.common import (add_solver_args, add_target_args, check_output_path,
                                    check_solver_args, emit, load_graph, print_result, progress,
@@ -19,7 +22,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="PLAN",
                    help="write the lowered plan here: the binary npz format when PLAN ends in "
                         ".npz (several times smaller, fast to load), JSON otherwise ('-': "
-                        "stdout)")
+                        "stdout, the summary then on stderr, and no --json); written "
+                        "atomically, through a symbolic link, never onto an input")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"results\": [...]} instead of a summary")
     p.set_defaults(run=run)
@@ -46,10 +50,13 @@ def run(args) -> int:
     from hpdsl.solvers import run as solve
 
     check_solver_args(args)
+    if args.output == "-" and args.json:
+        raise UserError("-o - and --json would both print a JSON document on stdout; write the "
+                        "plan to a file, or leave out --json")
     if args.output not in (None, "-"):
-        check_output_path(args.output)   # before a long solve, not after
+        check_output_path(args.output, inputs=[args.spec])   # before a long solve, not after
     lookup(args.scheduler)   # an unknown name fails before the graph is generated
-    _, graph = load_graph(args)
+    spec, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
     options = Options(time_limit=args.time_limit, seed=args.seed, seeds=args.seeds,
                       max_z3_tasks=args.max_z3_tasks, progress=progress)
@@ -59,9 +66,12 @@ def run(args) -> int:
 
         plan = lower(graph, machine, s)
         if wants_npz(args.output):
-            write_atomic(args.output, plan_to_npz(plan))
+            write_atomic(args.output, plan_to_npz(plan), spec.files)
         else:
-            emit(plan_to_json(plan), args.output)
+            emit(plan_to_json(plan), args.output, spec.files)
     r = schedule_record(graph, machine, s)
-    print_result(r, args.json, summary(graph, r), ("plan", args.output))
+    if args.output == "-":   # stdout holds the plan alone; the summary goes beside it
+        print(summary(graph, r), file=sys.stderr)
+    else:
+        print_result(r, args.json, summary(graph, r), ("plan", args.output))
     return 0

@@ -61,9 +61,12 @@ def _check(args) -> None:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise UserError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
-    check_output_path(args.output)
+    check_output_path(args.output, inputs=[args.spec])
     if args.report:
-        check_output_path(args.report, folder=True)
+        from hpdsl.report import check_report_dir
+
+        check_output_path(args.report, folder=True, inputs=[args.spec])
+        check_report_dir(args.report)   # a folder hpdsl did not write is refused before the work
 
 
 def _sweep(args):

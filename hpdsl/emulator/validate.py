@@ -111,7 +111,7 @@ def _stuck(graph, plan, rec) -> list[Finding]:
         qs = [a for a, _ in cyc]
         tasks = tuple(t for t in (_next_task(plan, q, int(rec.blocked[q])) for q in qs) if t >= 0)
         out.append(Finding(
-            "deadlock", "deadlock: " + ", which ".join(parts) +
+            "deadlock", "queues wait for each other in a cycle: " + "; ".join(parts) +
             f"; {len(stuck)} queues never finish",
             tasks=tasks, queues=tuple(plan.queues[q] for q in qs),
             times=tuple(int(rec.reach[rec.blocked[q]]) for q in qs)))

@@ -26,11 +26,12 @@ from .arrays import build
 from .chain import Step, count_tasks, plan_chain
 from .explicit import from_graph
 
-__all__ = ["DEFAULT_MAX_TASKS", "MAX_ROUTED_ROWS", "Step", "count_tasks", "from_graph",
+__all__ = ["DEFAULT_MAX_TASKS", "MAX_ROUTED_CELLS", "MAX_ROUTED_ROWS", "Step", "count_tasks", "from_graph",
            "from_tiling", "generate", "plan_chain"]
 
 DEFAULT_MAX_TASKS = 4_000_000
 MAX_ROUTED_ROWS = 1 << 27      # devices x tokens x topk; the routing alone is 4 bytes a row
+MAX_ROUTED_CELLS = 1 << 22     # devices x experts; the routing and counting take ~70 bytes a cell
 
 
 def generate(target: Tiling | Graph, max_tasks: int = DEFAULT_MAX_TASKS) -> TaskGraph:
@@ -59,6 +60,10 @@ def from_tiling(t: Tiling, max_tasks: int = DEFAULT_MAX_TASKS) -> TaskGraph:
     base = dict(devices=w.devices, tokens=w.tokens, hidden=w.hidden, experts=w.experts,
                 topk=w.topk, dtype_bytes=w.dtype_bytes)
     rows = w.devices * w.tokens * w.topk
+    if w.devices * w.experts > MAX_ROUTED_CELLS:   # before any (devices, experts) table
+        raise UserError(f"workload '{w.name}' routes to {w.devices * w.experts:,} (device, "
+                        f"expert) pairs (devices x experts), more than the "
+                        f"{MAX_ROUTED_CELLS:,} hpdsl generates", w.loc)
     # lower bound before routing: all rows in one (device, expert) pair packs tiles tightest
     lump = np.zeros((w.devices, w.experts), dtype=np.int64)
     lump[0, 0] = rows

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpdsl.errors import Diagnostic, UserError, did_you_mean
+from hpdsl.errors import Diagnostic, Names, UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.spec import Graph
 
@@ -13,17 +13,18 @@ def from_graph(g: Graph) -> TaskGraph:
     names = [task.name for task in g.tasks]
     index = {nm: i for i, nm in enumerate(names)}
     kinds = list(dict.fromkeys(task.core for task in g.tasks))
-    core_names = [c.name for c in g.hardware.cores]
+    core_names = {c.name for c in g.hardware.cores}
+    near_core, near = Names(core_names), Names(index)   # one each for all the mistakes
     diags = []
     src, dst = [], []
     for i, task in enumerate(g.tasks):
         if task.core not in core_names:
             diags.append(Diagnostic(task.loc, f"unknown core type '{task.core}' in hardware "
-                                    f"'{g.hardware.name}'{did_you_mean(task.core, core_names)}"))
+                                    f"'{g.hardware.name}'{did_you_mean(task.core, near_core)}"))
         for a in task.after:
             if a not in index:
                 diags.append(Diagnostic(task.loc, f"task '{task.name}' comes after '{a}', which "
-                                        f"is not a task of graph '{g.name}'{did_you_mean(a, names)}"))
+                                        f"is not a task of graph '{g.name}'{did_you_mean(a, near)}"))
                 continue
             src.append(index[a])
             dst.append(i)

@@ -9,8 +9,8 @@ Modules, each importing only those above it: `program` (the `Plan` value, its op
 per-instruction queries), `ties` (stream order of zero-time tasks tied at one instant),
 `order` (what a plan alone proves about signal order), `turns` (turn events),
 `flags` (sync flags: own, shared by chains, the too-few-flags error), `lower`
-(`Schedule` -> `Plan`), `check` (the static checker), `validate` (what every plan file
-must satisfy), `json_io` (plan JSON), `npz_io` (the binary plan format), `files` (plan
+(`Schedule` -> `Plan`), `check` (the static checker), `shape` (the shape lowering gives
+every plan), `validate` (what every plan file must satisfy), `json_io` (plan JSON), `npz_io` (the binary plan format), `files` (plan
 files on disk, either format).
 """
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from hpdsl.cost import task_times
+from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan.flags import base_wanted, flag_key
@@ -22,6 +23,7 @@ from hpdsl.plan.order import may_follow, order_facts, signal_latency, single_pro
 from hpdsl.plan.program import BARRIER, EXEC, SIGNAL, WAIT, Plan
 
 MAX_LISTED = 10
+MAX_CANDIDATES = 1 << 24   # rows of the vectorized edge check (~40 bytes each, several arrays)
 
 
 def _group_starts(g: np.ndarray) -> np.ndarray:
@@ -119,6 +121,7 @@ def _covered_by_events(plan, iq, code, arg, cnt, idx, u, v, P, Q, at, W) -> np.n
     lo = np.searchsorted(wq[:, 0], ev_p, "left")
     hi = np.searchsorted(wq[:, 0], ev_p, "right")
     rep = hi - lo
+    _bounded(int(rep.sum()), "(producer queue, consumer queue, event) triples")
     tri_pq = np.repeat(pairs[:, 0], rep) + wq[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]
                                                              or [np.zeros(0, np.int64)]), 1]
     tri_e = np.repeat(ev_p, rep)
@@ -128,6 +131,7 @@ def _covered_by_events(plan, iq, code, arg, cnt, idx, u, v, P, Q, at, W) -> np.n
     lo = np.searchsorted(tri_pq, key, "left")
     hi = np.searchsorted(tri_pq, key, "right")
     k = hi - lo
+    _bounded(int(k.sum()), "(dependency, event) pairs")
     edge = np.repeat(np.arange(len(u)), k)
     cand = np.repeat(lo - np.r_[0, np.cumsum(k)[:-1]], k) + np.arange(k.sum())
     e = tri_e[cand]
@@ -147,6 +151,15 @@ def _covered_by_events(plan, iq, code, arg, cnt, idx, u, v, P, Q, at, W) -> np.n
     return np.bincount(edge, weights=good, minlength=len(u)) > 0
 
 
+def _bounded(n: int, what: str) -> None:
+    """UserError when the check would build arrays of more than MAX_CANDIDATES rows: a
+    lowered plan has about one event per queue pair, a hand-made one may have any number."""
+    if n > MAX_CANDIDATES:
+        raise UserError(f"checking the plan's synchronization would take {n:,} {what}, more "
+                        f"than the {MAX_CANDIDATES:,} hpdsl checks; its events link too many "
+                        "queues (one event signalled or waited for by thousands of queues)")
+
+
 def check_sharing(plan, graph, machine) -> list[str]:
     """Messages for flags shared unsoundly: per (kernel, device, flag), in base order, each
     event must count from the signals of those before it, and the plan must prove that
@@ -162,11 +175,14 @@ def check_sharing(plan, graph, machine) -> list[str]:
     if len(shared) == 0:
         return []
     out = []
-    for i in shared[plan.event_base[o[shared]] != want[shared]][:10]:
+    wrong = shared[plan.event_base[o[shared]] != want[shared]]
+    for i in wrong[:MAX_LISTED]:
         e = int(o[i])
         out.append(f"event '{plan.event_names[e]}' on flag {plan.event_flag[e]} of device "
                    f"{plan.event_device[e]} counts from {plan.event_base[e]}, not from "
                    f"{want[i]} (the signals of the events before it on that flag)")
+    if len(wrong) > MAX_LISTED:
+        out.append(f"... and {len(wrong) - MAX_LISTED} more events counting from a wrong base")
     lat_lo, lat = signal_latency(plan, graph, machine)
     tracked = np.unique(o[shared])
     if not np.all(single_producer(plan)[tracked]):
@@ -174,11 +190,11 @@ def check_sharing(plan, graph, machine) -> list[str]:
         return out + [f"event '{plan.event_names[bad]}' shares flag {plan.event_flag[bad]} of "
                       f"device {plan.event_device[bad]} but is signalled by several queues"]
     first, _ = order_facts(plan, tracked, lat, lat_lo)
-    bit = {int(e): 1 << b for b, e in enumerate(tracked.tolist())}
+    k_of = {int(e): k for k, e in enumerate(tracked.tolist())}   # bit numbers, not bitsets
     bad = 0
     for i in pairs.tolist():
         a, b = int(o[i]), int(o[i + 1])
-        if b in first and not may_follow(first[b], bit[a], int(lat[a]), int(lat_lo[b])):
+        if b in first and not may_follow(first[b], k_of[a], int(lat[a]), int(lat_lo[b])):
             bad += 1
             if bad <= 10:
                 out.append(f"events '{plan.event_names[a]}' and '{plan.event_names[b]}' share flag "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hpdsl.errors import Loc, UserError
 from hpdsl.graph import TaskGraph
+from hpdsl.inputs import Unreadable, read_input
 from hpdsl.machine import Machine
 from hpdsl.plan.json_io import load_plan
 from hpdsl.plan.npz_io import is_npz, load_plan_npz
@@ -33,14 +34,21 @@ def read_plan(path: str, graph: TaskGraph, machine: Machine) -> Plan:
     return load_plan(plan_text(data, path), graph, machine, path)
 
 
-def read_plan_bytes(path: str, n_tasks: int) -> bytes:
-    """The plan file's bytes, at most `max_plan_bytes(n_tasks)` of them."""
-    limit = max_plan_bytes(n_tasks)
+def check_plan_file(path: str) -> None:
+    """UserError unless `path` is a readable regular file (before any long work)."""
+    read_plan_bytes(path, None)
+
+
+def read_plan_bytes(path: str, n_tasks: int | None) -> bytes:
+    """The plan file's bytes, at most `max_plan_bytes(n_tasks)` of them (None: one byte).
+    Only a regular file is read: a FIFO nobody writes to is refused, not waited for."""
+    limit = 0 if n_tasks is None else max_plan_bytes(n_tasks)
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise UserError(f"cannot read plan '{path}': {e.strerror}") from None
+        data = read_input(path, limit).data
+    except Unreadable as e:
+        raise UserError(f"cannot read plan '{path}': it {e}") from None
+    if n_tasks is None:
+        return data
     if len(data) > limit:
         raise UserError(f"plan '{path}' is larger than {limit} bytes, more than any plan for "
                         f"this graph of {n_tasks} tasks takes", loc=Loc(path))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from hpdsl.errors import UserError
-from hpdsl.plan.order import order_facts
+from hpdsl.plan.order import latency_masks, order_facts
 from hpdsl.plan.program import SIGNAL, WAIT, Plan
 from hpdsl.plan.turns import Expect, turn_flags, turn_tail, with_turns
 
@@ -99,7 +99,7 @@ def facts(plan, tracked, group, lat, rank) -> Facts:
     ev = tracked[by_rank]
     first, seen = order_facts(plan, ev, lat)
     lat_k = lat[ev].tolist()
-    below = {v: sum(1 << k for k, x in enumerate(lat_k) if x <= v) for v in set(lat_k)}
+    below = latency_masks(lat[ev])
     return Facts(tracked, by_rank, ev, first, seen, group[by_rank].tolist(), lat_k, below, group)
 
 

@@ -12,6 +12,7 @@ A wait is `{"op": "wait", "event": E, "count": N}`; a kernel boundary of a basel
 from __future__ import annotations
 
 import json
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -115,6 +116,11 @@ def _document(text: str, filename: str) -> dict:
         raise UserError(f"not valid JSON: {e.msg}", loc=Loc(filename, e.lineno, e.colno)) from None
     except RecursionError:
         fail(where, "not a plan: the JSON is nested too deeply")
+    except ValueError:   # Python's limit on integer digits, which is no JSONDecodeError
+        m = re.search(r"\d{4301}", text)
+        at = Loc(filename, text.count("\n", 0, m.start()) + 1,
+                 m.start() - text.rfind("\n", 0, m.start())) if m else where
+        fail(at, "not a plan: an integer has more than 4300 digits")
     if not isinstance(doc, dict):
         fail(where, "a plan must be a JSON object with 'version', 'queues' and 'events'")
     check_version(doc.get("version"), where)

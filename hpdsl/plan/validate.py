@@ -19,15 +19,23 @@ from hpdsl.errors import Loc, UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan.program import BARRIER, EXEC, OPS, PLAN_VERSION, SIGNAL, WAIT, Plan, PlanHeader
+from hpdsl.plan.shape import check_shape
 
 # counts and kernels live in int32 arrays; no plan signals an event more often than this
 MAX_COUNT = 2**31 - 1
 
 
+# A lowered plan takes up to about 250 bytes a task as JSON (heft on the 16-device DeepSeek
+# layer: 52 MB for 204,800 tasks; emulating it peaks at 570 MB), less as npz: the bound
+# leaves room for hand edits and keeps the JSON parser's memory (several times the text)
+# near what a real plan of the graph needs (docs/limits.md).
+PLAN_BASE_BYTES = 16 * 2**20
+PLAN_BYTES_PER_TASK = 512
+
+
 def max_plan_bytes(n_tasks: int) -> int:
-    """The most bytes a plan file for an n-task graph may hold or unpack to, in any format
-    (a lowered plan takes well under 4 KiB a task as JSON, less as npz)."""
-    return min(2**31, 2**26 + 4096 * n_tasks)
+    """The most bytes a plan file for an n-task graph may hold or unpack to, in any format."""
+    return min(2**31, PLAN_BASE_BYTES + PLAN_BYTES_PER_TASK * n_tasks)
 
 
 class Decoded(NamedTuple):
@@ -58,8 +66,10 @@ def fail(where: Loc, msg: str):
 
 
 def check_version(version, where: Loc) -> None:
-    if version != PLAN_VERSION:
-        fail(where, f"unsupported plan version {version!r}; this hpdsl reads version {PLAN_VERSION}")
+    # exactly the integer: in Python true == 1 and 1.0 == 1
+    if not (_is_int(version) and version == PLAN_VERSION):
+        fail(where, f"unsupported plan version {json.dumps(version)[:40]}; this hpdsl reads "
+                    f"version {PLAN_VERSION}")
 
 
 def _is_int(v) -> bool:
@@ -103,7 +113,7 @@ def validate(d: Decoded, graph: TaskGraph, machine: Machine, where: Loc) -> Plan
     Checks: events on a device of the machine, in a sync flag it has, with a base in range;
     known queues, each named once; known opcodes; task ids in range, each task executed
     exactly once on a queue that can run it; event ids declared; wait counts and barrier
-    kernels in range.
+    kernels in range; the shape lowering gives every plan (`hpdsl.plan.shape`).
     """
     shown = d.shown or {}
     _check_events(d, machine, where, shown)
@@ -117,6 +127,7 @@ def validate(d: Decoded, graph: TaskGraph, machine: Machine, where: Loc) -> Plan
         t = int(never[0])
         more = f" (and {len(never) - 1} more)" if len(never) > 1 else ""
         fail(where, f"task {t} ({graph.label(t)}) is never executed{more}")
+    check_shape(code, arg, ptr, d.event_names, d.event_device, machine, where)
     # only a wait's count is the file's; a signal's is its position, the rest have none
     arg, cnt = arg.astype(np.int32), np.where(code == WAIT, cnt, 0).astype(np.int32)
     number_signals(code, arg, cnt, len(d.event_names))

@@ -1,7 +1,7 @@
 """Checks of an explicit `graph`: its tasks, their core types and predecessors, cycles."""
 from __future__ import annotations
 
-from hpdsl.errors import Diagnostic, did_you_mean
+from hpdsl.errors import Diagnostic, Names, did_you_mean
 from hpdsl.spec import Graph
 
 from .common import duplicates, not_negative
@@ -12,17 +12,18 @@ def check_graph(g: Graph) -> list[Diagnostic]:
     if not g.tasks:
         d.append(Diagnostic(g.loc, f"graph '{g.name}' has no tasks"))
     duplicates(d, g.tasks, "task", f"graph '{g.name}'")
-    cores = [c.name for c in g.hardware.cores]
+    cores = {c.name for c in g.hardware.cores}
     names = {t.name for t in g.tasks}
+    near_core, near = Names(cores), Names(names)   # one each for all the graph's mistakes
     for t in g.tasks:
         if t.core not in cores:
             d.append(Diagnostic(t.loc, f"task '{t.name}' runs on unknown core type '{t.core}'"
-                                       + did_you_mean(t.core, cores)))
+                                       + did_you_mean(t.core, near_core)))
         not_negative(d, t.loc, f"the time of task '{t.name}'", t.time, " ns")
         for a in t.after:
             if a not in names:
                 d.append(Diagnostic(t.loc, f"task '{t.name}' comes after unknown task '{a}'"
-                                           + did_you_mean(a, names)))
+                                           + did_you_mean(a, near)))
     cycle = find_cycle(g)
     if cycle:
         first = next(t for t in g.tasks if t.name == cycle[0])

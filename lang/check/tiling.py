@@ -1,7 +1,7 @@
 """Checks of a `tiling`: one rule of the right form per op, tiles that fit, pinned cores."""
 from __future__ import annotations
 
-from hpdsl.errors import Diagnostic, Loc, did_you_mean
+from hpdsl.errors import Diagnostic, Loc, Names, did_you_mean
 from hpdsl.ops import KINDS
 from hpdsl.spec import Tiling, TileRule
 
@@ -12,6 +12,8 @@ def check_tiling(t: Tiling) -> list[Diagnostic]:
     d: list[Diagnostic] = []
     w = t.workload
     ops = {op.name: op for op in w.ops}
+    cores = {c.name: c for c in w.hardware.cores}
+    near_op, near_core = Names(ops), Names(cores)   # one each for all the tiling's mistakes
     widths = op_widths(w)
     seen: dict[str, Loc | None] = {}
     for r in t.rules:
@@ -23,14 +25,22 @@ def check_tiling(t: Tiling) -> list[Diagnostic]:
         op = ops.get(r.op)
         if op is None:
             d.append(Diagnostic(r.loc, f"tiling '{t.name}' has a rule for '{r.op}', which is not "
-                                       f"an op of workload '{w.name}'" + did_you_mean(r.op, ops)))
+                                       f"an op of workload '{w.name}'" + did_you_mean(r.op, near_op)))
             continue
         kind = KINDS.get(op.kind)
         if kind is None:
             continue   # reported with the workload
         if r.chunk is None and r.tile is None:
             continue   # its number was not usable, and lowering said so
-        _check_rule(d, t, r, op.kind, kind, widths.get(r.op))
+        _check_rule(d, r, op.kind, kind, widths.get(r.op))
+        if r.core is None:
+            continue
+        if r.core not in cores:
+            d.append(Diagnostic(r.loc, f"unknown core type '{r.core}' in hardware "
+                                       f"'{w.hardware.name}'" + did_you_mean(r.core, near_core)))
+        elif not cores[r.core].can(kind.capability):
+            d.append(Diagnostic(r.loc, f"core type '{r.core}' cannot run op '{r.op}': "
+                                       f"{op.kind} needs capability '{kind.capability}'"))
     for op in w.ops:
         if op.name not in seen:
             d.append(Diagnostic(t.loc, f"op '{op.name}' of workload '{w.name}' has no rule in "
@@ -38,8 +48,7 @@ def check_tiling(t: Tiling) -> list[Diagnostic]:
     return d
 
 
-def _check_rule(d: list[Diagnostic], t: Tiling, r: TileRule, op_kind: str, kind,
-                width: int | None) -> None:
+def _check_rule(d: list[Diagnostic], r: TileRule, op_kind: str, kind, width: int | None) -> None:
     """The form and sizes of rule `r` for an op of kind `kind` whose output is `width` wide."""
     if kind.split == "chunk" and r.chunk is None:
         d.append(Diagnostic(r.loc, f"op '{r.op}' ({op_kind}) is split in chunks of rows: "
@@ -57,12 +66,3 @@ def _check_rule(d: list[Diagnostic], t: Tiling, r: TileRule, op_kind: str, kind,
         elif width is not None and cols > width:
             d.append(Diagnostic(r.loc, f"tile {rows} x {cols} of op '{r.op}' is wider than "
                                        f"the op's output ({width} columns)"))
-    if r.core is not None:
-        hw = t.workload.hardware
-        names = [c.name for c in hw.cores]
-        if r.core not in names:
-            d.append(Diagnostic(r.loc, f"unknown core type '{r.core}' in hardware "
-                                       f"'{hw.name}'" + did_you_mean(r.core, names)))
-        elif not hw.core(r.core).can(kind.capability):
-            d.append(Diagnostic(r.loc, f"core type '{r.core}' cannot run op '{r.op}': "
-                                       f"{op_kind} needs capability '{kind.capability}'"))

@@ -5,7 +5,9 @@
 """
 from __future__ import annotations
 
-from hpdsl.errors import Diagnostic, did_you_mean
+import math
+
+from hpdsl.errors import Diagnostic, Names, did_you_mean
 from hpdsl.ops import KINDS
 from hpdsl.routing import KINDS as ROUTING_KINDS
 from hpdsl.spec import Workload
@@ -64,7 +66,7 @@ def _check_routing(w: Workload) -> list[Diagnostic]:
     if r.kind not in ROUTING_KINDS:
         d.append(Diagnostic(r.loc, f"unknown routing kind '{r.kind}'"
                                    + did_you_mean(r.kind, ROUTING_KINDS)))
-    elif r.kind == "zipf" and not r.param > 0:
+    elif r.kind == "zipf" and not 0 < r.param < math.inf:
         d.append(Diagnostic(r.loc, f"routing zipf needs an exponent S > 0, e.g. 'routing zipf 1.2', "
                                    f"found {fmt(r.param)}"))
     elif r.kind == "grouped":
@@ -85,7 +87,8 @@ def _check_routing(w: Workload) -> list[Diagnostic]:
     return d
 
 
-def _check_input(d: list[Diagnostic], w: Workload, op, i: int, index: dict[str, int]) -> None:
+def _check_input(d: list[Diagnostic], w: Workload, op, i: int, index: dict[str, int],
+                 near: Names) -> None:
     if op.input is None:
         return
     if op.input == op.name:
@@ -93,7 +96,7 @@ def _check_input(d: list[Diagnostic], w: Workload, op, i: int, index: dict[str, 
     elif op.input not in index:
         d.append(Diagnostic(op.loc, f"op '{op.name}' reads '{op.input}', which is not an "
                                     f"op of workload '{w.name}'"
-                                    + did_you_mean(op.input, index)))
+                                    + did_you_mean(op.input, near)))
     elif index[op.input] > i:
         d.append(Diagnostic(op.loc, f"op '{op.name}' reads '{op.input}', which is "
                                     "declared after it; an op may only read an op above it"))
@@ -126,11 +129,12 @@ def _check_ops(w: Workload) -> list[Diagnostic]:
     index: dict[str, int] = {}
     for i, op in enumerate(w.ops):
         index.setdefault(op.name, i)
+    near = Names(index)   # one for all the workload's mistakes
     for i, op in enumerate(w.ops):
         kind = KINDS.get(op.kind)
         if kind is None:
             d.append(Diagnostic(op.loc, f"unknown op kind '{op.kind}'" + did_you_mean(op.kind, KINDS)))
-        _check_input(d, w, op, i, index)
+        _check_input(d, w, op, i, index, near)
         if kind is not None:
             _check_kind(d, w, op, kind)
     widths = op_widths(w)
