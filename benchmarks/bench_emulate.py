@@ -26,7 +26,7 @@ def simpy_model(graph, machine, plan):
     import simpy
 
     from hpdsl.cost import task_times
-    from hpdsl.emulator.run import signal_latency
+    from hpdsl.plan.order import instruction_latency
     from hpdsl.plan import BARRIER, EXEC, SIGNAL, WAIT
 
     env = simpy.Environment()
@@ -34,7 +34,7 @@ def simpy_model(graph, machine, plan):
     iq = plan.instruction_queue()
     code, arg, cnt = plan.code.tolist(), plan.arg.tolist(), plan.count.tolist()
     core = machine.worker_core[iq].tolist()
-    lat = signal_latency(graph, machine, plan).tolist()
+    lat = instruction_latency(plan, graph, machine).tolist()
     ptr = plan.ptr.tolist()
     counter = [0] * plan.n_events
     pending: list[dict] = [{} for _ in range(plan.n_events)]   # count -> simpy.Event

@@ -30,24 +30,9 @@ from hpdsl.emulator.record import Record
 from hpdsl.emulator.streams import Outcome, Streams
 from hpdsl.emulator.timed import run_timed
 from hpdsl.graph import TaskGraph
-from hpdsl.latency import far, latency
 from hpdsl.machine import Machine
-from hpdsl.plan import EXEC, SIGNAL, Plan
-
-
-def signal_latency(graph: TaskGraph, machine: Machine, plan: Plan) -> np.ndarray:
-    """int64 per instruction: a signal's latency (0 elsewhere), as hpdsl.latency charges it."""
-    hw = machine.hardware
-    code = plan.code
-    iq = plan.instruction_queue()
-    last = plan.previous_exec()
-    valid = last >= 0
-    task = np.where(valid, plan.arg[np.maximum(last, 0)], 0)
-    sig = code == SIGNAL
-    ev = np.where(sig, plan.arg, 0)
-    dev = plan.event_device[ev] if plan.n_events else machine.worker_device[iq]
-    send = valid & (graph.dst[task] >= 0) if graph.n_tasks else np.zeros(len(code), bool)
-    return np.where(sig, latency(hw, far(machine.worker_device[iq], dev, send)), 0).astype(np.int64)
+from hpdsl.plan import EXEC, Plan
+from hpdsl.plan.order import instruction_latency
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
@@ -64,7 +49,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     dur_a[ex] = times[plan.arg[ex], machine.worker_core[iq[ex]]]
     if np.any(dur_a[ex] < 0):
         raise ValueError("plan executes a task on a queue that cannot run it; validate it first")
-    lat_a = signal_latency(graph, machine, plan)
+    lat_a = instruction_latency(plan, graph, machine)
     ev_lat = event_latency(plan.code, plan.arg, iq, lat_a, E)
     s = Streams(plan.code.tolist(), plan.arg.tolist(), plan.count.tolist(), dur_a.tolist(),
                 plan.ptr.tolist(), E, hw.launch)

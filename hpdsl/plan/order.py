@@ -27,22 +27,31 @@ import numpy as np
 from hpdsl.errors import UserError
 from hpdsl.latency import far, latency
 from hpdsl.plan.program import BARRIER, SIGNAL, WAIT
+from hpdsl.sync import Barrier, Parked
 
 MAX_PROOF_BYTES = 2**30   # bitsets the order proof may keep (docs/limits.md)
 
 
-def signal_latency(plan, graph, machine) -> tuple[np.ndarray, np.ndarray]:
-    """(smallest, largest) int64 per event: the latency of its signals, by the emulator's
-    rule (sync latency, plus the link latency when the counter is on another device or the
-    signal follows a send). Plans from `lower` have one latency per event."""
-    hw = machine.hardware
-    iq = plan.instruction_queue()
+def instruction_latency(plan, graph, machine) -> np.ndarray:
+    """int64 per instruction: a signal's latency (0 elsewhere) by the one edge-latency
+    rule: the sync latency, plus the link latency when the counter is on another device or
+    the signal follows a send (the emulator's signals and the order proof both use it)."""
     sig = np.flatnonzero(plan.code == SIGNAL)
-    ev = plan.arg[sig].astype(np.int64)
     prev = plan.previous_exec()[sig]
     send = prev >= 0
     send[send] = graph.dst[plan.arg[prev[send]]] >= 0
-    lat = latency(hw, far(machine.worker_device[iq[sig]], plan.event_device[ev], send))
+    pdev = machine.worker_device[plan.instruction_queue()[sig]]
+    out = np.zeros(len(plan.code), np.int64)
+    out[sig] = latency(machine.hardware, far(pdev, plan.event_device[plan.arg[sig]], send))
+    return out
+
+
+def signal_latency(plan, graph, machine) -> tuple[np.ndarray, np.ndarray]:
+    """(smallest, largest) int64 per event: the latency of its signals
+    (`instruction_latency`). Plans from `lower` have one latency per event."""
+    sig = np.flatnonzero(plan.code == SIGNAL)
+    ev = plan.arg[sig].astype(np.int64)
+    lat = instruction_latency(plan, graph, machine)[sig]
     hi = np.zeros(plan.n_events, np.int64)
     np.maximum.at(hi, ev, lat)
     lo = hi.copy()
@@ -133,11 +142,11 @@ def order_facts(plan, tracked: np.ndarray, lat: np.ndarray, lat_lo: np.ndarray |
     nsig = [0] * E
     snap: dict[tuple[int, int], tuple[int, int]] = {}   # (event, signal k) -> (I, R) then
     budget = _Budget(W, len(tracked), E)
-    parked: dict[tuple[int, int], list[int]] = {}
+    parked, barrier = Parked(E), Barrier(W)      # as the emulator's interpreters wait
     first: dict[int, tuple[int, int]] = {}
     seen: list[int] = []
     runnable = list(range(W - 1, -1, -1))
-    at_barrier = 0
+    released = False
     while runnable:
         q = runnable.pop()
         i, end, ki, kr = pc[q], ptr[q + 1], know_i[q], know_r[q]
@@ -155,13 +164,13 @@ def order_facts(plan, tracked: np.ndarray, lat: np.ndarray, lat_lo: np.ndarray |
                     seen.append(e)
                 if n == total[e] and solo[e] and pos[e] >= 0:
                     ki |= 1 << pos[e]
-                ws = parked.pop((e, n), None)
+                ws = parked.take(e, n)
                 if ws:
                     runnable.extend(ws)
             elif c == WAIT:
                 e, k = arg[i], cnt[i]
                 if nsig[e] < k:
-                    parked.setdefault((e, k), []).append(q)
+                    parked.park(e, k, q)
                     break
                 if solo[e]:
                     si, sr = snap[e, k]
@@ -170,15 +179,15 @@ def order_facts(plan, tracked: np.ndarray, lat: np.ndarray, lat_lo: np.ndarray |
                     kr = _join(kr, 1 << pos[e])
                 ki = _join(ki, kr)
             elif c == BARRIER:          # hold here until every queue has come
-                at_barrier += 1
+                released = barrier.arrive() is not None
                 i += 1
                 ki = kr = 0             # a kernel's events end at its barrier
                 break
             i += 1
         pc[q], know_i[q], know_r[q] = i, ki, kr
         budget.hold(q, ki, kr)
-        if at_barrier == W:
-            at_barrier = 0
+        if released:
+            released = False
             runnable.extend(range(W - 1, -1, -1))
     return first, seen
 
