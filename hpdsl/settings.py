@@ -34,8 +34,9 @@ from hpdsl.units import (
     value_problem,
 )
 
-INT_SETTINGS = ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "seed")
-SETTINGS = INT_SETTINGS + ("dtype", "routing")
+INT_SETTINGS = ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "layers",
+                "seed")
+SETTINGS = INT_SETTINGS + ("dtype", "routing", "placement")
 HW = "hw."
 # hardware figures by path: the dimension of the value ("count": a whole number, no unit)
 HW_FIGURES = {("clock",): "frequency", ("launch",): "time", ("sync", "flags"): "count",
@@ -210,6 +211,8 @@ def parse_settings(items: Iterable[str]) -> Settings:
             seed = _whole(key, value)
         elif key in INT_SETTINGS:
             fields.append((key, _whole(key, value)))
+        elif key == "placement":
+            fields.append((key, value))   # checked with the workload, naming --set
         elif key == "dtype":
             if value not in DTYPE_BYTES:
                 raise UserError(f"--set dtype={value}: unknown dtype '{value}'"
@@ -235,6 +238,8 @@ def apply_settings(w: Workload, settings: Settings) -> Workload:
         changes["routing"] = routing
     if settings.hardware:
         changes["hardware"] = apply_hardware(w.hardware, settings)
+    if settings.fields:   # so that a message about one of them can name the --set
+        changes["from_set"] = w.from_set + tuple((k, str(v)) for k, v in settings.fields)
     return w.with_settings(**changes) if changes else w
 
 
@@ -275,12 +280,14 @@ def _set_core(c: CoreType, path: tuple[str, ...], value, where: str) -> CoreType
             raise UserError(f"{where}: core type '{c.name}' has {len(c.queues)} queues; "
                             f"set one with hw.{c.name}.QUEUE.rate"
                             + did_you_mean("", [q.name for q in c.queues]), c.loc)
-        return replace(c, queues=(replace(c.queues[0], rate=value),))
+        return replace(c, queues=(replace(c.queues[0], rate=value, rates=()),))
     field, items = ("queues", c.queues) if path[2] == "rate" else ("buffers", c.buffers)
     names = [x.name for x in items]
     if path[1] not in names:
         what = "queue" if field == "queues" else "buffer"
         raise UserError(f"{where}: core type '{c.name}' has no {what} '{path[1]}'"
                         + did_you_mean(path[1], names), c.loc)
-    return replace(c, **{field: tuple(replace(x, **{path[2]: value}) if x.name == path[1]
+    # a queue's rate set from the command line is its rate for every dtype
+    more = {"rates": ()} if field == "queues" else {}
+    return replace(c, **{field: tuple(replace(x, **{path[2]: value}, **more) if x.name == path[1]
                                       else x for x in items)})

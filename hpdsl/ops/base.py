@@ -149,6 +149,7 @@ class OpKind:
     forwards_tokens: bool = False  # token-space readers of this op read its input instead
     has_weights: bool = False      # each tile multiplies a K x cols block of weights
     accumulates: bool = False      # its writes add into what is there (read-modify-write)
+    computes: bool = True          # its tiles have flops (False: a plain copy, no rate needed)
 
     def out_width(self, op: Op, inp: Tensor) -> int:
         return inp.width
