@@ -21,7 +21,6 @@ from functools import cached_property
 
 import numpy as np
 
-from hpdsl.errors import UserError
 from hpdsl.spec import Op, TileRule
 
 EXPERT, TOKEN = "expert", "token"
@@ -39,6 +38,7 @@ class Layer:
     dtype_bytes: int
     counts: np.ndarray             # int64 (devices, experts): rows d sends to e
     choices: np.ndarray | None = None   # int32 (devices, tokens, topk), for the row map
+    placement: str = "block"       # expert -> device (hpdsl.spec.PLACEMENTS)
 
     @cached_property
     def expert_rows(self) -> np.ndarray:
@@ -59,7 +59,11 @@ class Layer:
 
     @cached_property
     def expert_device(self) -> np.ndarray:
-        return np.arange(self.experts, dtype=np.int64) // (self.experts // self.devices)
+        """The device of every expert: the one rule of expert placement."""
+        e = np.arange(self.experts, dtype=np.int64)
+        if self.placement == "roundrobin":
+            return e % self.devices
+        return e // (self.experts // self.devices)
 
     @cached_property
     def token_of_row(self) -> np.ndarray:
@@ -86,11 +90,12 @@ class Tensor:
     first: int = 0                 # task id of tile (0, 0)
     write_mapped: bool = False     # rows are written through the routing map (combine)
     op: str | None = None          # None: the layer's input tokens, written by no task
+    layer: Layer | None = None     # the layer whose routing wrote it (None: the reader's)
 
     @classmethod
     def layer_input(cls, layer: Layer) -> "Tensor":
         z = np.zeros(0, dtype=np.int64)
-        return cls(TOKEN, layer.hidden, z, z, layer.hidden, 0)
+        return cls(TOKEN, layer.hidden, z, z, layer.hidden, 0, layer=layer)
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,10 +135,10 @@ class OpTiles:
     def n_tiles(self) -> int:
         return len(self.lo) * self.n_col
 
-    def tensor(self, first: int, op: str) -> Tensor:
+    def tensor(self, first: int, op: str, layer: Layer | None = None) -> Tensor:
         space = TOKEN if self.write_mapped else self.space
         return Tensor(space, self.width, self.lo, self.hi, self.col_w, self.n_col,
-                      first, self.write_mapped, op)
+                      first, self.write_mapped, op, layer)
 
 
 class OpKind:
@@ -215,23 +220,6 @@ def row_segments(layer: Layer, space: str):
 
 def col_blocks(width: int, w: int) -> int:
     return ceil_div(width, w)
-
-
-def check_rule(kind: OpKind, op: Op, rule: TileRule, out_width: int) -> None:
-    """UserError if the tiling rule has the wrong form or a tile wider than the op."""
-    if kind.split == "chunk" and rule.chunk is None:
-        raise UserError(f"op '{op.name}' ({kind.name}) is split by 'chunk ROWS', "
-                        f"not by 'tile ROWS x COLUMNS'", rule.loc)
-    if kind.split == "tile" and rule.tile is None:
-        raise UserError(f"op '{op.name}' ({kind.name}) is split by 'tile ROWS x COLUMNS', "
-                        f"not by 'chunk ROWS'", rule.loc)
-    size = (rule.chunk,) if kind.split == "chunk" else rule.tile
-    if any(s < 1 for s in size):
-        raise UserError(f"tile sizes of '{op.name}' must be positive, got "
-                        f"{' x '.join(map(str, size))}", rule.loc)
-    if kind.split == "tile" and rule.tile[1] > out_width:
-        raise UserError(f"tiles of '{op.name}' are {rule.tile[1]} columns wide, but "
-                        f"'{op.name}' has only {out_width} columns", rule.loc)
 
 
 def tile_grid(layer: Layer, space: str, rows: int, width: int, w: int):
