@@ -153,7 +153,7 @@ def _grids(ops: list[OpData]) -> dict[str | None, _Grid]:
                                            "cols": [], "per_row": False, "layer": layer})
 
     for o in ops:
-        src = entry(o.source.op, o.source.space, o.source.width, o.layer)
+        src = entry(o.source.op, o.source.space, o.source.width, o.source.layer or o.layer)
         if o.tiles.read_mapped:
             src["per_row"] = True
         else:

@@ -256,6 +256,8 @@ class Spec:
     tilings: tuple[Tiling, ...] = ()
     graphs: tuple[Graph, ...] = ()
     files: tuple[str, ...] = field(default=())
+    # located warnings of a spec without errors (`hpdsl.lang.check.warnings`)
+    warnings: tuple = ()
 
     def targets(self) -> tuple[str, ...]:
         """Names a command can run: every tiling and every graph."""

@@ -19,9 +19,11 @@ from hpdsl.targets import resolve_target, with_settings
 
 from .analyse import Analysis, analyse, analyse_source
 from .check import check_hardware, check_tiling, check_workload
+from .check.warnings import workload_warnings
 from .load import decode, read_file
 
-__all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_workload",
+__all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "target_warnings",
+           "check_workload",
            "check_tiling"]
 
 
@@ -49,6 +51,11 @@ def _spec(a: Analysis) -> Spec:
     if a.spec is None:
         raise UserError(a.diagnostics)
     return a.spec
+
+
+def target_warnings(item: Tiling | Graph) -> list:
+    """The warnings of a checked target (its workload and hardware as overridden)."""
+    return workload_warnings(item.workload) if isinstance(item, Tiling) else []
 
 
 def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()) -> Tiling | Graph:

@@ -176,3 +176,127 @@ def test_second_input_errors():
     experts = spec(chain=CHAIN.replace("combine(down)", "combine(down, down)"))
     with pytest.raises(UserError, match="'down' must hold each device's own tokens"):
         graph_of(experts)
+
+
+INT8 = CHAIN.replace("op dispatch : dispatch", "op dispatch : dispatch dtype int8")
+
+
+def test_op_dtype_sizes_what_it_sends():
+    g = graph_of(spec(chain=INT8))
+    ref = graph_of(spec())
+    disp = g.op == g.ops.index("dispatch")
+    assert g.op_dtypes[0] == "int8" and g.op_dtypes[1] == "bf16"
+    assert g.bytes_sent[disp].sum() * 2 == ref.bytes_sent[disp].sum()
+    assert g.bytes_in[disp].sum() == ref.bytes_in[disp].sum()      # reads bf16 tokens
+    up = g.op == g.ops.index("up")
+    assert g.bytes_in[up].sum() < ref.bytes_in[up].sum()           # reads int8 rows
+    d = g.data   # the blocks hold what the tiles read and write
+    rt, wt = _owners(d.read_ptr), _owners(d.write_ptr)
+    assert np.array_equal(np.bincount(rt, weights=d.bytes[d.read], minlength=g.n_tasks), g.bytes_in)
+    written = np.bincount(wt, weights=d.bytes[d.write], minlength=g.n_tasks)
+    assert np.array_equal(written, np.where(g.dst >= 0, g.bytes_sent, g.bytes_out))
+
+
+RATES = HW.replace("queue mx does matmul rate 1 TFLOPS",
+                   "queue mx does matmul rate 1 TFLOPS bf16, 2 TOPS int8")
+
+
+def test_rates_per_dtype():
+    q = loads(spec(hw=RATES)).hardware[0].cores[0].queues[0]
+    assert q.rate is None and q.rates == (("bf16", 1e12), ("int8", 2e12))
+    from hpdsl.cost import task_times
+    from hpdsl.machine import Machine
+    fast = spec(hw=RATES, chain=CHAIN.replace("n 2 * expert_ffn", "n 2 * expert_ffn dtype int8"))
+    t = [task_times(g, Machine.of(g.hardware, g.devices)) for g in
+         (graph_of(spec(hw=RATES)), graph_of(fast))]
+    g = graph_of(fast)
+    up = g.op == g.ops.index("up")
+    assert t[1][up, 0].sum() < t[0][up, 0].sum()
+
+
+def test_dtype_without_a_rate_is_an_error():
+    text = spec(hw=RATES, chain=CHAIN.replace("n hidden", "n hidden dtype fp8"))
+    assert errors(text) == ["w.hpm:18:5: error: op 'down' computes in fp8, but queue 'mx' of core "
+                            "type 'MX', which may run it, has no fp8 rate (it has bf16, int8); add "
+                            "'fp8' to its rates or a rate for every dtype"]
+
+
+def test_dtype_errors():
+    assert errors(spec(chain=CHAIN.replace("dispatch : dispatch", "dispatch : dispatch dtype int4"))) \
+        == ["w.hpm:15:5: error: unknown dtype 'int4' of op 'dispatch' (did you mean 'int8'? valid: "
+            "'bf16', 'fp16', 'fp32', 'fp8', 'int8')"]
+    after = spec(chain=CHAIN + "    dtype fp8\n")
+    assert errors(after) == ["w.hpm:20:11: error: 'dtype fp8' on a line of its own after op 'combine' "
+                             "is ambiguous: write it on the op's line for that op ('op combine : ... "
+                             "dtype fp8'), or above the ops for the workload"]
+    after = spec(chain=CHAIN + "    routing balanced\n    dtype fp8\n")
+    assert errors(after) == ["w.hpm:21:5: error: 'dtype fp8' after the op lines is ambiguous: write "
+                             "the workload's dtype above the ops, or an op's own on its line ('op NAME "
+                             ": KIND dtype fp8')"]
+    bad = HW.replace("rate 1 TFLOPS", "rate 1 TFLOPS bf16, 2 TOPS bf61")
+    assert errors(spec(hw=bad)) == ["w.hpm:2:23: error: unknown dtype 'bf61' in the rates of queue "
+                                    "'mx' (did you mean 'bf16'? valid: 'bf16', 'fp16', 'fp32', 'fp8', "
+                                    "'int8')"]
+    twice = HW.replace("rate 1 TFLOPS", "rate 1 TFLOPS bf16, 2 TFLOPS bf16")
+    assert errors(spec(hw=twice)) == ["w.hpm:2:64: error: queue 'mx' has two rates for bf16 (first "
+                                      "at column 49)"]
+
+
+def test_hbm_capacity_error():
+    small = HW.replace("size 8 GiB", "size 1 MiB")
+    big = SETTINGS.replace("tokens 16", "tokens 4096").replace("expert_ffn 32", "expert_ffn 4096")
+    (msg,) = errors(spec(big, hw=small))
+    assert msg.startswith("w.hpm:9:1: error: each device of workload 'W' needs ")
+    assert "of weights and" in msg and "more than the 1,048,576 bytes of memory 'DRAM'" in msg
+    assert not errors(spec(big))
+
+
+def test_placement_roundrobin():
+    odd = SETTINGS.replace("experts 4 topk 2", "experts 5 topk 2")
+    assert errors(spec(odd)) == ["w.hpm:13:5: error: experts 5 is not divisible by devices 2; every "
+                                 "device must own the same number of experts"]
+    g = graph_of(spec(odd + "    placement roundrobin\n"))
+    up = g.op == g.ops.index("up")
+    assert sorted(set(zip(g.expert[up].tolist(), g.device[up].tolist()))) == \
+        [(e, e % 2) for e in range(5)]
+    with pytest.raises(UserError, match=r"not divisible by devices 3; .* experts \(from --set devices=3\)"):
+        checked_target(loads(spec()), None, parse_settings(["devices=3"]))
+    assert errors(spec(SETTINGS + "    placement robin\n")) == [
+        "w.hpm:15:5: error: unknown placement 'robin' (did you mean 'roundrobin'? valid: 'block', "
+        "'roundrobin')"]
+
+
+def test_warnings_for_free_costs():
+    bare = "hardware H {\n    core MX count 2 { queue mx does matmul }\n" \
+           "    core VX count 2 { queue vx does vector, send rate 0.1 TFLOPS }\n}\n"
+    got = [str(d) for d in analyse(spec(hw=bare), "w.hpm").diagnostics]
+    assert got == [
+        "w.hpm:1:1: warning: hardware 'H' declares no memory: off-chip (HBM) traffic costs no "
+        "time, the L2 cache model is off and the memory capacity is not checked",
+        "w.hpm:1:1: warning: hardware 'H' declares no cache: no L2 reuse is modelled; every byte "
+        "moves at the memory's bandwidth",
+        "w.hpm:1:1: warning: hardware 'H' declares no launch cost: kernel launches (one per plan, "
+        "one per kernel of the serial baseline) cost no time",
+        "w.hpm:12:5: warning: queue 'mx' of core type 'MX' has no rate, but op 'up' "
+        "(grouped_matmul) may run on it: its compute costs no time there (only its memory, link "
+        "and task overhead count)",
+        "w.hpm:14:5: warning: queue 'mx' of core type 'MX' has no rate, but op 'down' "
+        "(grouped_matmul) may run on it: its compute costs no time there (only its memory, link "
+        "and task overhead count)"]
+    assert loads(spec(hw=bare)).warnings and not loads(spec()).warnings
+
+
+def test_compare_shows_warnings(tmp_path, capsys):
+    from hpdsl.cli import main
+    f = tmp_path / "w.hpm"
+    f.write_text(spec(hw=HW.replace("    cache L2 size 4 MiB bandwidth 400 GB/s\n", "")))
+    assert main(["check", str(f)]) == 0
+    assert "warning: hardware 'H' declares no cache" in capsys.readouterr().err
+    assert main(["compare", str(f), "--schedulers", "heft"]) == 0
+    out = capsys.readouterr().out
+    assert "\nwarnings:\n" in out and "declares no cache" in out
+
+
+def test_gbps_hint_is_bytes():
+    text = spec(hw=HW.replace("10 GB/s", "10 GBps"))
+    assert "did you mean 'GB/s'?" in errors(text)[0]

@@ -12,6 +12,7 @@ from hpdsl.graph import TaskGraph
 from hpdsl.ops.base import Layer, Tensor
 from hpdsl.ops.overlap import dependencies
 from hpdsl.spec import Tiling
+from hpdsl.units import DTYPE_BYTES
 
 from .chain import Step, input_of, second_input
 
@@ -34,10 +35,16 @@ def build(t: Tiling, steps: list[Step], layers: list[Layer] | Layer, total: int,
     src_e, dst_e = [], []
     data: list[OpData] = []
     first = 0
+    sized: dict[tuple[int, int], Layer] = {}   # (layer, element bytes) -> its Layer
     for i, s in enumerate(steps):
         layer = layers[s.layer]
         inp = input_of(s, tensors, layer)
-        tiles = s.kind.tiles(layer, s.rule, s.op, inp)
+        # the op's own dtype sizes what it writes, sends and multiplies by (its weights)
+        size = DTYPE_BYTES[w.op_dtype(s.op)]
+        if (s.layer, size) not in sized:
+            sized[s.layer, size] = (layer if size == layer.dtype_bytes else
+                                    replace(layer, dtype_bytes=size))
+        tiles = s.kind.tiles(sized[s.layer, size], s.rule, s.op, inp)
         key = (s.kind.capability, s.cores)
         if key not in kinds:
             kinds.append(key)
@@ -56,9 +63,9 @@ def build(t: Tiling, steps: list[Step], layers: list[Layer] | Layer, total: int,
             s_, d_ = dependencies(cons, first, src, layer)
             src_e.append(s_)
             dst_e.append(d_)
-        data.append(OpData(s.op.name, first, tiles, inp, s.kind.has_weights, layer,
-                           None if second is None else second.op))
-        tensors[s.op.name] = tiles.tensor(first, s.op.name, layer)
+        data.append(OpData(s.op.name, first, tiles, inp, s.kind.has_weights,
+                           sized[s.layer, size], None if second is None else second.op))
+        tensors[s.op.name] = tiles.tensor(first, s.op.name, sized[s.layer, size])
         if s.kind.forwards_tokens:
             tensors[f"<in>{s.op.name}"] = inp
         first += tiles.n_tiles
@@ -70,6 +77,7 @@ def build(t: Tiling, steps: list[Step], layers: list[Layer] | Layer, total: int,
         ops=tuple(s.op.name for s in steps), kinds=tuple(k for k, _ in kinds),
         cores=tuple(c for _, c in kinds), src=np.concatenate(src_e), dst_edges=np.concatenate(dst_e),
         fixed_ns=None, op_kinds=tuple(s.kind.name for s in steps),
+        op_dtypes=tuple(w.op_dtype(s.op) for s in steps),
         data=data_blocks(layers[0], data, total), **arrays)
     bar.advance()
     return graph

@@ -92,6 +92,10 @@ class Tensor:
     op: str | None = None          # None: the layer's input tokens, written by no task
     layer: Layer | None = None     # the layer whose routing wrote it (None: the reader's)
 
+    def element_bytes(self, reader: Layer) -> int:
+        """Bytes per element of this tensor: its producer's dtype (the reader's if unknown)."""
+        return (self.layer or reader).dtype_bytes
+
     @classmethod
     def layer_input(cls, layer: Layer) -> "Tensor":
         z = np.zeros(0, dtype=np.int64)
@@ -272,15 +276,16 @@ class ChunkKind(OpKind):
         seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
         expert = e[seg]
         elems = ((hi - lo) * inp.width).astype(np.float64)
-        payload = elems * layer.dtype_bytes
+        read = elems * inp.element_bytes(layer)          # at its input's dtype
+        payload = elems * layer.dtype_bytes              # sent at the op's own dtype
         src, dst = d[seg], layer.expert_device[expert]
         if not self.to_experts:
             src, dst = dst, src
         out = np.where(src == dst, payload, 0.0)    # a local put writes its own memory
-        hbm = offchip(inp, payload * self.read_share_of(layer))
+        hbm = offchip(inp, read * self.read_share_of(layer))
         return OpTiles(
             space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
             row0=lo - layer.expert_off[expert], dst=dst,
             width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
-            flops=elems * self.flops_per_element, bytes_in=payload, bytes_out=out,
+            flops=elems * self.flops_per_element, bytes_in=read, bytes_out=out,
             bytes_sent=payload, bytes_hbm=hbm, **extra)
