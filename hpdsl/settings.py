@@ -176,7 +176,7 @@ def parse_figure(key: str, value: str) -> HardwareSetting:
     HardwareSetting(path=('link', 'bandwidth'), value=107000000000.0)
     >>> parse_figure("hw.AIC.rate", "9 GB/s")
     Traceback (most recent call last):
-    hpdsl.errors.UserError: error: --set hw.AIC.rate=9 GB/s: 'GB/s' is a bandwidth unit, but AIC rate takes a compute rate unit (valid: 'FLOPS', 'GFLOPS', 'PFLOPS', 'TFLOPS')
+    hpdsl.errors.UserError: error: --set hw.AIC.rate=9 GB/s: 'GB/s' is a bandwidth unit, but AIC rate takes a compute rate unit (valid: 'FLOPS', 'GFLOPS', 'GOPS', 'OPS', 'PFLOPS', 'POPS', 'TFLOPS', 'TOPS')
     """
     where = f"--set {key}={value}"
     dim = _figure_dimension(key, where)

@@ -69,7 +69,7 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
     4
     >>> checked_target(spec, None, parse_settings(["devices=3"]))   # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts
+    hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts (from --set devices=3)
     """
     item = with_settings(resolve_target(spec, name), settings)
     diags = []
