@@ -238,8 +238,14 @@ def apply_settings(w: Workload, settings: Settings) -> Workload:
         changes["routing"] = routing
     if settings.hardware:
         changes["hardware"] = apply_hardware(w.hardware, settings)
-    if settings.fields:   # so that a message about one of them can name the --set
-        changes["from_set"] = w.from_set + tuple((k, str(v)) for k, v in settings.fields)
+    given = tuple((k, str(v)) for k, v in settings.fields)
+    if r is not None:   # as it was given
+        shown = r.kind if ROUTING_KINDS[r.kind] is None else f"{r.kind} {r.param:g}"
+        given += (("routing", shown + ("" if r.seed is None else f" seed {r.seed}")),)
+    if settings.seed is not None:
+        given += (("seed", str(settings.seed)),)
+    if given:   # so that a message about one of them can name the --set
+        changes["from_set"] = w.from_set + given
     return w.with_settings(**changes) if changes else w
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from hpdsl.errors import Loc, UserError
+from hpdsl.errors import Diagnostic, Loc, UserError
 from hpdsl.inputs import Unreadable
 from hpdsl.machine import check_workers
 from hpdsl.settings import Settings
@@ -74,8 +74,10 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
     item = with_settings(resolve_target(spec, name), settings)
     diags = []
     if settings.hardware:
-        diags += check_hardware(item.workload.hardware if isinstance(item, Tiling)
-                                else item.hardware)
+        given = ", ".join("hw." + ".".join(h.path) for h in settings.hardware)
+        diags += [Diagnostic(d.loc, f"{d.message} (after --set {given})", d.severity)
+                  for d in check_hardware(item.workload.hardware if isinstance(item, Tiling)
+                                          else item.hardware)]
     if isinstance(item, Tiling):
         diags += check_workload(item.workload)
     if diags:

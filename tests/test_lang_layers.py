@@ -300,3 +300,25 @@ def test_compare_shows_warnings(tmp_path, capsys):
 def test_gbps_hint_is_bytes():
     text = spec(hw=HW.replace("10 GB/s", "10 GBps"))
     assert "did you mean 'GB/s'?" in errors(text)[0]
+
+
+@pytest.mark.parametrize("given,said", [
+    ("routing=zipf 0", "found 0 (from --set routing=zipf 0)"),
+    ("seed=-1", "expected a whole number, got '-1'"),
+    ("placement=rr", "unknown placement 'rr' (valid: 'block', 'roundrobin') "
+                     "(from --set placement=rr)"),
+    ("hw.link.bandwidth=0GB/s", "link 'NET' bandwidth must be positive, found 0 "
+                                "(after --set hw.link.bandwidth)"),
+    ("tokens=2000000", "tokens 2000000 is above the limit of 1048576 (from --set tokens=2000000)"),
+])
+def test_errors_in_set_values_name_set(given, said):
+    with pytest.raises(UserError) as e:
+        checked_target(loads(spec()), None, parse_settings([given]))
+    assert str(e.value).endswith(said)
+
+
+def test_set_layers_and_memory():
+    t = checked_target(loads(spec()), None, parse_settings(["layers=2"]))
+    assert generate(t).ops[0] == "l1.dispatch"
+    with pytest.raises(UserError, match=r"more than the 1,024 bytes of memory 'DRAM'"):
+        checked_target(loads(spec()), None, parse_settings(["hw.memory.size=1KiB"]))

@@ -38,7 +38,8 @@ def check_workload(w: Workload) -> list[Diagnostic]:
                                               "than exist" + _set_by(w, "topk", "experts")))
     if w.placement not in PLACEMENTS:
         d.append(Diagnostic(w.loc_of("placement"), f"unknown placement '{w.placement}'"
-                                                   + did_you_mean(w.placement, PLACEMENTS)))
+                                                   + did_you_mean(w.placement, PLACEMENTS)
+                                                   + w.set_by("placement")))
     elif (w.placement == "block" and w.devices > 0 and w.experts > 0
           and w.experts % w.devices):
         d.append(Diagnostic(w.loc_of("experts"), f"experts {w.experts} is not divisible by "
@@ -48,7 +49,8 @@ def check_workload(w: Workload) -> list[Diagnostic]:
     if w.dtype not in DTYPE_BYTES:
         d.append(Diagnostic(w.loc_of("dtype"), f"unknown dtype '{w.dtype}'"
                                                + did_you_mean(w.dtype, DTYPE_BYTES)))
-    d.extend(_check_routing(w))
+    d.extend(Diagnostic(x.loc, x.message + _set_by(w, "routing", "seed"))
+             for x in _check_routing(w))
     d.extend(_check_ops(w))
     d.extend(check_widths(w, op_widths(w)))
     d.extend(check_rates(w))
