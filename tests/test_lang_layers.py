@@ -322,3 +322,9 @@ def test_set_layers_and_memory():
     assert generate(t).ops[0] == "l1.dispatch"
     with pytest.raises(UserError, match=r"more than the 1,024 bytes of memory 'DRAM'"):
         checked_target(loads(spec()), None, parse_settings(["hw.memory.size=1KiB"]))
+
+
+@pytest.mark.parametrize("width", ("2 * expert_ffn", "2*expert_ffn", "expert_ffn * 2"))
+def test_width_forms(width):
+    w = loads(spec(chain=CHAIN.replace("n 2 * expert_ffn", f"n {width}"))).workloads[0]
+    assert w.op("up").n == 64 and w.op("up").width_text() == "2 * expert_ffn"
