@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpdsl.errors import UserError
 from hpdsl.generate import generate
@@ -328,3 +330,31 @@ def test_set_layers_and_memory():
 def test_width_forms(width):
     w = loads(spec(chain=CHAIN.replace("n 2 * expert_ffn", f"n {width}"))).workloads[0]
     assert w.op("up").n == 64 and w.op("up").width_text() == "2 * expert_ffn"
+
+
+@settings(max_examples=12, deadline=None)
+@given(layers=st.integers(1, 3), shared=st.booleans(), int8=st.booleans(),
+       routing=st.sampled_from(("balanced", "zipf 1.3 seed 5", "grouped 2 seed 1")),
+       tokens=st.integers(3, 24), roundrobin=st.booleans())
+def test_blocks_imply_the_edges_whatever_the_constructs(layers, shared, int8, routing, tokens,
+                                                        roundrobin):
+    # the data blocks and the graph's edges agree for every mix of the new constructs, and
+    # what the tiles read and write is what their blocks hold
+    chain, rules = (SHARED, SHARED_RULES) if shared else (CHAIN, RULES)
+    if int8:
+        chain = chain.replace("op dispatch : dispatch", "op dispatch : dispatch dtype int8")
+    experts = "experts 5 topk 2" if roundrobin else "experts 4 topk 2"
+    if roundrobin and routing.startswith("grouped"):
+        routing = "zipf 1.1 seed 1"   # 2 groups do not divide 5 experts
+    head = (SETTINGS.replace("tokens 16", f"tokens {tokens}").replace("experts 4 topk 2", experts)
+            + f"    layers {layers}\n    routing {routing}\n"
+            + ("    placement roundrobin\n" if roundrobin else ""))
+    g = graph_of(spec(head, chain, rules))
+    src, dst = g.edges()
+    assert block_edges(g) == set(zip(src.tolist(), dst.tolist()))
+    d = g.data
+    rt, wt = _owners(d.read_ptr), _owners(d.write_ptr)
+    assert np.array_equal(np.bincount(rt, weights=d.bytes[d.read], minlength=g.n_tasks), g.bytes_in)
+    written = np.bincount(wt, weights=d.bytes[d.write], minlength=g.n_tasks)
+    assert np.array_equal(written, np.where(g.dst >= 0, g.bytes_sent, g.bytes_out))
+    assert np.all(d.device[d.read] == g.device[rt])
