@@ -94,3 +94,13 @@ def merge(fields: dict, mask: np.ndarray, read_ptr, read, write_ptr, write):
     o = np.lexsort((fields["row0"], new))           # a merged block starts at its first row
     out["row0"] = fields["row0"][o][np.r_[True, new[o][1:] != new[o][:-1]]]
     return (out, *_remap(read_ptr, read, new, mask), *_remap(write_ptr, write, new, mask))
+
+
+def by_task(n: int, task: list, block: list) -> tuple[np.ndarray, np.ndarray]:
+    """(ptr, blocks): the (task, block) pairs of the lists as CSR by task, in order."""
+    task = np.concatenate(task) if task else np.zeros(0, np.int64)
+    block = np.concatenate(block) if block else np.zeros(0, np.int64)
+    order = np.argsort(task, kind="stable")
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(task, minlength=n), out=ptr[1:])
+    return ptr, block[order].astype(np.int32)

@@ -29,10 +29,11 @@ tasks and ten million accesses.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from hpdsl.block_merge import by_task as _csr
 from hpdsl.block_merge import merge
 from hpdsl.ops.base import EXPERT, TOKEN, Layer, OpTiles, Tensor
 
@@ -49,6 +50,8 @@ class OpData:
     tiles: OpTiles
     source: Tensor        # what its tiles read (`source.op`: the producer, None: layer input)
     weights: bool         # each tile also reads a K x cols weight block, K = source width
+    layer: Layer | None = None    # its layer's routing (None: the one `data_blocks` is given)
+    into: str | None = None       # a combine summing in place into this op's output
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +105,7 @@ class _Grid:
     ccut: np.ndarray
     base: int
     per_row: bool = False       # cut at every row: its rows may merge (`block_merge`)
+    layer: Layer | None = None  # the routing of its producer's layer (expert rows, devices)
 
     @property
     def n(self) -> int:
@@ -133,23 +137,30 @@ def _col_ranges(tiles: OpTiles) -> list[tuple[int, int]]:
     return [(c, min(c + tiles.col_w, tiles.width)) for c in range(0, tiles.width, tiles.col_w)]
 
 
-def _grids(layer: Layer, ops: list[OpData]) -> dict[str | None, _Grid]:
+def tensor_of(ops: list[OpData]):
+    """The tensor an op name's output is: its own, or the one a combine sums into."""
+    alias = {o.name: o.into for o in ops if o.into is not None}
+    return lambda name: alias.get(name, name)
+
+
+def _grids(ops: list[OpData]) -> dict[str | None, _Grid]:
     """The block grid of every tensor (key: producer op name, None for the layer input)."""
     spec: dict[str | None, dict] = {}
+    key = tensor_of(ops)
 
-    def entry(name, space, width):
-        return spec.setdefault(name, {"space": space, "width": width, "rows": [], "cols": [],
-                                      "per_row": False})
+    def entry(name, space, width, layer):
+        return spec.setdefault(key(name), {"space": space, "width": width, "rows": [],
+                                           "cols": [], "per_row": False, "layer": layer})
 
     for o in ops:
-        src = entry(o.source.op, o.source.space, o.source.width)
+        src = entry(o.source.op, o.source.space, o.source.width, o.source.layer or o.layer)
         if o.tiles.read_mapped:
             src["per_row"] = True
         else:
             src["rows"] += [o.tiles.lo, o.tiles.hi]
         src["cols"] += [c for rng in o.tiles.read_cols for r in rng for c in r]
         out_space = TOKEN if o.tiles.write_mapped else o.tiles.space
-        out = entry(o.name, out_space, o.tiles.width)
+        out = entry(o.name, out_space, o.tiles.width, o.layer)
         if o.tiles.write_mapped:
             out["per_row"] = True
         else:
@@ -157,6 +168,7 @@ def _grids(layer: Layer, ops: list[OpData]) -> dict[str | None, _Grid]:
         out["cols"] += [c for r in _col_ranges(o.tiles) for c in r]
     grids, base = {}, 0
     for name, s in spec.items():
+        layer = s["layer"]
         total = _rows_total(layer, s["space"])
         if s["per_row"]:
             rcut = np.arange(total + 1, dtype=np.int64)
@@ -164,7 +176,7 @@ def _grids(layer: Layer, ops: list[OpData]) -> dict[str | None, _Grid]:
             rcut = np.unique(np.concatenate([_segments(layer, s["space"]), [0, total]] + s["rows"]))
         ccut = np.unique(np.r_[0, s["width"], np.array(s["cols"], np.int64)])
         grids[name] = _Grid(s["space"], rcut.astype(np.int64), ccut.astype(np.int64), base,
-                            s["per_row"])
+                            s["per_row"], layer)
         base += grids[name].n
     return grids
 
@@ -213,7 +225,8 @@ def _weights(layer: Layer, o: OpData, base: int):
     return info, tile_block
 
 
-def _activation_info(layer: Layer, grid: _Grid) -> dict:
+def _activation_info(grid: _Grid) -> dict:
+    layer = grid.layer
     nr, nc = len(grid.rcut) - 1, len(grid.ccut) - 1
     row0 = np.repeat(grid.rcut[:-1], nc)
     rows = np.repeat(np.diff(grid.rcut), nc)
@@ -227,41 +240,34 @@ def _activation_info(layer: Layer, grid: _Grid) -> dict:
                 col0=np.tile(grid.ccut[:-1], nr), cols=cols)
 
 
-def _csr(n: int, task: list, block: list) -> tuple[np.ndarray, np.ndarray]:
-    task = np.concatenate(task) if task else np.zeros(0, np.int64)
-    block = np.concatenate(block) if block else np.zeros(0, np.int64)
-    order = np.argsort(task, kind="stable")
-    ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(task, minlength=n), out=ptr[1:])
-    return ptr, block[order].astype(np.int32)
-
-
 def data_blocks(layer: Layer, ops: list[OpData], n_tasks: int) -> DataBlocks:
-    """The blocks of a generated layer and what each of its `n_tasks` tasks touches."""
-    grids = _grids(layer, ops)
+    """The blocks of a generated chain and what each of its `n_tasks` tasks touches (an op
+    without its own `layer` has `layer`'s routing)."""
+    ops = [o if o.layer is not None else replace(o, layer=layer) for o in ops]
+    grids, key = _grids(ops), tensor_of(ops)
     names = [INPUT if k is None else k for k in grids]
     parts = [dict(kind=np.full(g.n, ACTIVATION), tensor=np.full(g.n, i),
-                  **_activation_info(layer, g)) for i, g in enumerate(grids.values())]
+                  **_activation_info(g)) for i, g in enumerate(grids.values())]
     base = sum(g.n for g in grids.values())
     rt, rb, wt, wb = [], [], [], []
     for o in ops:
         t = o.tiles
         if o.weights:
-            info, tile_block = _weights(layer, o, base)
+            info, tile_block = _weights(o.layer, o, base)
             names.append(o.name)
             parts.append(dict(kind=np.full(len(info["bytes"]), WEIGHT),
                               tensor=np.full(len(info["bytes"]), len(names) - 1), **info))
             base += len(info["bytes"])
             rt.append(o.first + np.arange(t.n_tiles, dtype=np.int64))
             rb.append(tile_block)
-        g = grids[o.source.op]
+        g = grids[key(o.source.op)]
         cols = [g.col_blocks(rng) for rng in t.read_cols]
-        a, b = _accesses(g, t, t.read_mapped, layer, cols, o.first)
+        a, b = _accesses(g, t, t.read_mapped, o.layer, cols, o.first)
         rt += a
         rb += b
-        g = grids[o.name]
+        g = grids[key(o.name)]
         cols = [g.col_blocks([r]) for r in _col_ranges(t)]
-        a, b = _accesses(g, t, t.write_mapped, layer, cols, o.first)
+        a, b = _accesses(g, t, t.write_mapped, o.layer, cols, o.first)
         wt += a
         wb += b
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

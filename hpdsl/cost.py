@@ -73,7 +73,11 @@ def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray,
     kind = graph.kinds[graph.kind[sel[0]]] if len(sel) else ""
     q = core.queue_for(kind)
     t = np.zeros(len(sel), dtype=np.float64)
-    if q.rate:
+    if graph.op_dtypes and q.rates:   # each op at its dtype's rate (0: no rate, free)
+        rate = np.array([q.rate_for(dt) or 0.0 for dt in graph.op_dtypes])[graph.op[sel]]
+        t = np.maximum(t, np.divide(graph.flops[sel] * 1e9, rate, out=np.zeros(len(sel)),
+                                    where=rate > 0))
+    elif q.rate:
         t = np.maximum(t, graph.flops[sel] / q.rate * 1e9)
     nbytes = graph.bytes_in[sel] + graph.bytes_out[sel]
     cached = hw.cache is not None and hw.memory is not None

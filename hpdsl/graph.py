@@ -80,13 +80,14 @@ class TaskGraph:
     op_kinds: tuple[str, ...] = ()              # op index -> op kind (dispatch, swiglu, ...)
     bytes_hbm: np.ndarray | None = None         # always set by build()
     data: object = None                         # hpdsl.blocks.DataBlocks (workload graphs)
+    op_dtypes: tuple[str, ...] = ()             # op index -> the dtype it computes in
 
     @classmethod
     def build(cls, *, name, hardware, devices, ops, kinds, cores, op, kind, device,
               src, dst_edges, flops=None, bytes_in=None, bytes_out=None, bytes_sent=None,
               dst=None, fixed_ns=None, expert=None, row0=None, rows=None, col0=None,
               cols=None, task_names=None, op_kinds=(), bytes_hbm=None,
-              data=None) -> "TaskGraph":
+              data=None, op_dtypes=()) -> "TaskGraph":
         """Freeze arrays, deduplicate edges and build CSR both ways."""
         n = len(op)
         z = lambda v, dt, fill=0: _frozen(np.full(n, fill, dtype=dt) if v is None else v, dt)
@@ -113,7 +114,7 @@ class TaskGraph:
                    succ_ptr=_frozen(succ_ptr, np.int64), succ=_frozen(succ, np.int32),
                    pred_ptr=_frozen(pred_ptr, np.int64), pred=_frozen(pred, np.int32),
                    task_names=None if task_names is None else tuple(task_names),
-                   op_kinds=tuple(op_kinds), data=data)
+                   op_kinds=tuple(op_kinds), data=data, op_dtypes=tuple(op_dtypes))
 
     @property
     def n_tasks(self) -> int:

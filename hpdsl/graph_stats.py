@@ -9,6 +9,7 @@ import numpy as np
 from hpdsl.cost import fastest_times
 from hpdsl.errors import UserError
 from hpdsl.fmt import duration, si
+from hpdsl.generate.chain import layer_of
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.solvers.context import Context
@@ -25,6 +26,7 @@ def stats(graph: TaskGraph) -> str:
     lines = [f"{graph.name}: {graph.n_tasks:,} tasks, {graph.n_edges:,} edges, "
              f"{graph.devices} device(s), hardware '{graph.hardware.name}'"]
     lines += _op_table(graph)
+    lines += _layer_table(graph)
     lines.append("by kind: " + ", ".join(_per_kind(graph)))
     lines.append(f"total: {si(graph.flops.sum(), 'FLOP')}, "
                  f"{si(graph.bytes_in.sum(), 'B')} read, {si(graph.bytes_out.sum(), 'B')} written, "
@@ -60,6 +62,22 @@ def _op_table(graph: TaskGraph) -> list[str]:
                      si(graph.bytes_sent[sel].sum(), "B")))
     widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
     return ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in [head] + rows]
+
+
+def _layer_table(graph: TaskGraph) -> list[str]:
+    """'by layer:' and one row per layer of a workload of `layers N` (none for one layer)."""
+    layer = np.array([layer_of(name) or 0 for name in graph.ops], np.int64)
+    if len(layer) == 0 or layer.max() == 0:
+        return []
+    per_task = layer[graph.op]
+    _, dst = graph.edges()
+    lines = ["by layer:"]
+    for i in range(1, int(layer.max()) + 1):
+        sel = per_task == i
+        e_in = int((per_task[dst] == i).sum()) if len(dst) else 0
+        lines.append(f"  layer {i}: {int(sel.sum()):,} tasks, {e_in:,} edges in, "
+                     f"{si(graph.flops[sel].sum(), 'FLOP')}, {si(graph.bytes_sent[sel].sum(), 'B')} sent")
+    return lines
 
 
 def _per_kind(graph: TaskGraph) -> list[str]:

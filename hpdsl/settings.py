@@ -34,8 +34,9 @@ from hpdsl.units import (
     value_problem,
 )
 
-INT_SETTINGS = ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "seed")
-SETTINGS = INT_SETTINGS + ("dtype", "routing")
+INT_SETTINGS = ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "layers",
+                "seed")
+SETTINGS = INT_SETTINGS + ("dtype", "routing", "placement")
 HW = "hw."
 # hardware figures by path: the dimension of the value ("count": a whole number, no unit)
 HW_FIGURES = {("clock",): "frequency", ("launch",): "time", ("sync", "flags"): "count",
@@ -175,7 +176,7 @@ def parse_figure(key: str, value: str) -> HardwareSetting:
     HardwareSetting(path=('link', 'bandwidth'), value=107000000000.0)
     >>> parse_figure("hw.AIC.rate", "9 GB/s")
     Traceback (most recent call last):
-    hpdsl.errors.UserError: error: --set hw.AIC.rate=9 GB/s: 'GB/s' is a bandwidth unit, but AIC rate takes a compute rate unit (valid: 'FLOPS', 'GFLOPS', 'PFLOPS', 'TFLOPS')
+    hpdsl.errors.UserError: error: --set hw.AIC.rate=9 GB/s: 'GB/s' is a bandwidth unit, but AIC rate takes a compute rate unit (valid: 'FLOPS', 'GFLOPS', 'GOPS', 'OPS', 'PFLOPS', 'POPS', 'TFLOPS', 'TOPS')
     """
     where = f"--set {key}={value}"
     dim = _figure_dimension(key, where)
@@ -210,6 +211,8 @@ def parse_settings(items: Iterable[str]) -> Settings:
             seed = _whole(key, value)
         elif key in INT_SETTINGS:
             fields.append((key, _whole(key, value)))
+        elif key == "placement":
+            fields.append((key, value))   # checked with the workload, naming --set
         elif key == "dtype":
             if value not in DTYPE_BYTES:
                 raise UserError(f"--set dtype={value}: unknown dtype '{value}'"
@@ -235,6 +238,14 @@ def apply_settings(w: Workload, settings: Settings) -> Workload:
         changes["routing"] = routing
     if settings.hardware:
         changes["hardware"] = apply_hardware(w.hardware, settings)
+    given = tuple((k, str(v)) for k, v in settings.fields)
+    if r is not None:   # as it was given
+        shown = r.kind if ROUTING_KINDS[r.kind] is None else f"{r.kind} {r.param:g}"
+        given += (("routing", shown + ("" if r.seed is None else f" seed {r.seed}")),)
+    if settings.seed is not None:
+        given += (("seed", str(settings.seed)),)
+    if given:   # so that a message about one of them can name the --set
+        changes["from_set"] = w.from_set + given
     return w.with_settings(**changes) if changes else w
 
 
@@ -275,12 +286,14 @@ def _set_core(c: CoreType, path: tuple[str, ...], value, where: str) -> CoreType
             raise UserError(f"{where}: core type '{c.name}' has {len(c.queues)} queues; "
                             f"set one with hw.{c.name}.QUEUE.rate"
                             + did_you_mean("", [q.name for q in c.queues]), c.loc)
-        return replace(c, queues=(replace(c.queues[0], rate=value),))
+        return replace(c, queues=(replace(c.queues[0], rate=value, rates=()),))
     field, items = ("queues", c.queues) if path[2] == "rate" else ("buffers", c.buffers)
     names = [x.name for x in items]
     if path[1] not in names:
         what = "queue" if field == "queues" else "buffer"
         raise UserError(f"{where}: core type '{c.name}' has no {what} '{path[1]}'"
                         + did_you_mean(path[1], names), c.loc)
-    return replace(c, **{field: tuple(replace(x, **{path[2]: value}) if x.name == path[1]
+    # a queue's rate set from the command line is its rate for every dtype
+    more = {"rates": ()} if field == "queues" else {}
+    return replace(c, **{field: tuple(replace(x, **{path[2]: value}, **more) if x.name == path[1]
                                       else x for x in items)})

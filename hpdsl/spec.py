@@ -26,15 +26,33 @@ class _Located:
         return dict(self.locs).get(statement, self.loc)
 
 
+# Workload fields an op's output width may name (`n hidden`, `n 2 * expert_ffn`).
+WIDTH_FIELDS = ("hidden", "expert_ffn")
+# Expert placements: `block` (contiguous: expert e on device e // (experts / devices)) and
+# `roundrobin` (expert e on device e % devices, for experts not divisible by devices).
+PLACEMENTS = ("block", "roundrobin")
+
+
 @dataclass(frozen=True, slots=True)
 class Queue:
     name: str
     does: tuple[str, ...]          # capabilities (matmul, vector, send, ...) or (ANY,)
-    rate: float | None = None      # FLOP/s; None: the queue's tasks have fixed times only
+    rate: float | None = None      # FLOP/s (per core instance) for any dtype; None: see rates
     loc: Loc | None = None
+    # per-dtype rates (`rate 15.16 TFLOPS bf16, 30.3 TOPS int8`), op/s per core instance
+    rates: tuple[tuple[str, float], ...] = ()
 
     def can(self, capability: str) -> bool:
         return ANY in self.does or capability in self.does
+
+    def rate_for(self, dtype: str) -> float | None:
+        """The queue's rate for work in `dtype`: its own for that dtype, else the plain
+        `rate` (None: no rate, its tasks' compute costs no time)."""
+        return dict(self.rates).get(dtype, self.rate)
+
+    @property
+    def has_rate(self) -> bool:
+        return self.rate is not None or bool(self.rates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +141,20 @@ class Op:
     name: str
     kind: str                      # dispatch | grouped_matmul | swiglu | combine | ...
     input: str | None = None       # the op it reads; None for the first op (dispatch)
-    n: int | None = None           # output width, where the kind takes one
+    n: int | None = None           # output width, where the kind takes one (resolved)
     loc: Loc | None = None
+    # `n FACTOR * FIELD` / `n FIELD`: the width follows a workload field (WIDTH_FIELDS), so
+    # `--set` of the field moves it (`Workload.with_settings`); None: `n` as written
+    n_field: str | None = None
+    n_factor: int = 1
+    input2: str | None = None      # combine's second input (a shared expert), summed per token
+    dtype: str | None = None       # the op's own dtype; None: the workload's
+
+    def width_text(self) -> str:
+        """The width as written: '1024', 'hidden', '2 * expert_ffn'."""
+        if self.n_field is None:
+            return str(self.n)
+        return self.n_field if self.n_factor == 1 else f"{self.n_factor} * {self.n_field}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +175,10 @@ class Workload(_Located):
     # where each setting was written (devices, tokens, hidden, experts, topk, expert_ffn,
     # dtype), so a check can point at the line rather than the whole workload
     locs: tuple[tuple[str, Loc], ...] = ()
+    layers: int = 1                # the op chain repeats this many times (`layers N`)
+    placement: str = "block"       # how experts map to devices (PLACEMENTS)
+    # settings given by `--set` (key, value as typed), so messages can name where they came from
+    from_set: tuple[tuple[str, str], ...] = ()
 
     def op(self, name: str) -> Op:
         for o in self.ops:
@@ -152,9 +186,27 @@ class Workload(_Located):
                 return o
         raise KeyError(name)
 
+    def op_dtype(self, op: Op) -> str:
+        return op.dtype or self.dtype
+
     def with_settings(self, **changes) -> "Workload":
-        """A copy with some settings replaced (`--set devices=64`)."""
-        return replace(self, **changes)
+        """A copy with some settings replaced (`--set devices=64`); widths that follow a
+        field (`n 2 * expert_ffn`) follow it."""
+        return replace(self, **changes).with_widths()
+
+    def with_widths(self) -> "Workload":
+        """A copy whose ops' widths are derived again from the fields they name (an
+        unknown field leaves `n` None, which the language reports)."""
+        ops = tuple(op if op.n_field is None else
+                    replace(op, n=(op.n_factor * getattr(self, op.n_field)
+                                   if op.n_field in WIDTH_FIELDS else None))
+                    for op in self.ops)
+        return self if ops == self.ops else replace(self, ops=ops)
+
+    def set_by(self, key: str) -> str:
+        """' (from --set KEY=VALUE)' when `key` came from the command line, else ''."""
+        given = dict(self.from_set)
+        return f" (from --set {key}={given[key]})" if key in given else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +256,8 @@ class Spec:
     tilings: tuple[Tiling, ...] = ()
     graphs: tuple[Graph, ...] = ()
     files: tuple[str, ...] = field(default=())
+    # located warnings of a spec without errors (`hpdsl.lang.check.warnings`)
+    warnings: tuple = ()
 
     def targets(self) -> tuple[str, ...]:
         """Names a command can run: every tiling and every graph."""

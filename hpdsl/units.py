@@ -15,7 +15,9 @@ UNITS: dict[str, dict[str, float]] = {
     "time": {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9},
     "size": {"B": 1.0, "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40,
              "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12},
-    "rate": {"FLOPS": 1.0, "GFLOPS": 1e9, "TFLOPS": 1e12, "PFLOPS": 1e15},
+    # integer work is quoted in OPS (TOPS for int8): the same operations per second
+    "rate": {"FLOPS": 1.0, "GFLOPS": 1e9, "TFLOPS": 1e12, "PFLOPS": 1e15,
+             "OPS": 1.0, "GOPS": 1e9, "TOPS": 1e12, "POPS": 1e15},
     "bandwidth": {"B/s": 1.0, "KB/s": 1e3, "MB/s": 1e6, "GB/s": 1e9, "TB/s": 1e12,
                   "GiB/s": 2.0**30, "TiB/s": 2.0**40, "Gbps": 1e9 / 8},
     "frequency": {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9},
@@ -56,11 +58,22 @@ def unit_problem(unit: str | None, dimension: str, what: str, number: str) -> st
                 + did_you_mean("", valid))
     if unit in valid:
         return None
+    per_second = _bytes_per_second(unit)
+    if dimension == "bandwidth" and per_second in valid:
+        # 'GBps' is bytes: the near spelling 'Gbps' is bits, 8x smaller
+        return (f"unknown unit '{unit}' for {what} (did you mean '{per_second}'? 'Gbps' is "
+                f"gigabits per second, 8x less; valid: "
+                + ", ".join(f"'{v}'" for v in sorted(valid)) + ")")
     other = UNIT_DIMENSION.get(unit)
     if other is not None:
         return (f"'{unit}' is a {DIMENSION_WORDS[other]} unit, but {what} takes a {word} unit"
                 + did_you_mean(unit, valid))
     return f"unknown unit '{unit}' for {what}" + did_you_mean(unit, valid)
+
+
+def _bytes_per_second(unit: str) -> str | None:
+    """'GBps' -> 'GB/s': a bytes-per-second unit written without the slash."""
+    return unit[:-2] + "/s" if unit.endswith("Bps") else None
 
 
 def value_problem(si: float, dimension: str, what: str, shown: str) -> str | None:

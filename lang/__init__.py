@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from hpdsl.errors import Loc, UserError
+from hpdsl.errors import Diagnostic, Loc, UserError
 from hpdsl.inputs import Unreadable
 from hpdsl.machine import check_workers
 from hpdsl.settings import Settings
@@ -19,9 +19,11 @@ from hpdsl.targets import resolve_target, with_settings
 
 from .analyse import Analysis, analyse, analyse_source
 from .check import check_hardware, check_tiling, check_workload
+from .check.warnings import workload_warnings
 from .load import decode, read_file
 
-__all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "check_workload",
+__all__ = ["load", "loads", "analyse", "Analysis", "checked_target", "target_warnings",
+           "check_workload",
            "check_tiling"]
 
 
@@ -51,6 +53,11 @@ def _spec(a: Analysis) -> Spec:
     return a.spec
 
 
+def target_warnings(item: Tiling | Graph) -> list:
+    """The warnings of a checked target (its workload and hardware as overridden)."""
+    return workload_warnings(item.workload) if isinstance(item, Tiling) else []
+
+
 def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()) -> Tiling | Graph:
     """The tiling or graph `name` of `spec` with `settings` applied to its workload and
     hardware, which are checked again: an override gets the messages the same value in
@@ -62,13 +69,15 @@ def checked_target(spec: Spec, name: str | None, settings: Settings = Settings()
     4
     >>> checked_target(spec, None, parse_settings(["devices=3"]))   # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts
+    hpdsl.errors.UserError: ...: error: experts 4 is not divisible by devices 3; every device must own the same number of experts (from --set devices=3)
     """
     item = with_settings(resolve_target(spec, name), settings)
     diags = []
     if settings.hardware:
-        diags += check_hardware(item.workload.hardware if isinstance(item, Tiling)
-                                else item.hardware)
+        given = ", ".join("hw." + ".".join(h.path) for h in settings.hardware)
+        diags += [Diagnostic(d.loc, f"{d.message} (after --set {given})", d.severity)
+                  for d in check_hardware(item.workload.hardware if isinstance(item, Tiling)
+                                          else item.hardware)]
     if isinstance(item, Tiling):
         diags += check_workload(item.workload)
     if diags:

@@ -7,12 +7,13 @@ is checked as it stands, its imports are read from disk).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hpdsl.errors import Diagnostic
 from hpdsl.spec import Spec
 
 from .check import check_spec
+from .check.warnings import spec_warnings
 from .diagnostics import sort_diagnostics
 from .load import MAX_FILE_BYTES, collect, decode
 from .lower import lower
@@ -53,6 +54,11 @@ def analyse_source(text: str, display: str, real: str | None) -> Analysis:
         files = tuple(s.display for s in sources) or (display,)
         return Analysis(None, tuple(sort_diagnostics(diags, files)))
     spec, diags = lower(sources)
-    diags = sort_diagnostics(diags + check_spec(spec), spec.files)
+    diags = diags + check_spec(spec)
     failed = any(d.is_error for d in diags)
+    if not failed:
+        warned = spec_warnings(spec)
+        diags += warned
+        spec = replace(spec, warnings=tuple(sort_diagnostics(warned, spec.files)))
+    diags = sort_diagnostics(diags, spec.files)
     return Analysis(None if failed else spec, tuple(diags))

@@ -16,6 +16,7 @@ from hpdsl.spec import (ANY, DEFAULT_K_SLICE, Buffer, CoreType, Graph, Hardware,
 from hpdsl.units import DTYPE_BYTES, to_si, unit_problem, value_problem
 
 from .load import Source, loc_of
+from .lower_ops import lower_op, lower_rates
 
 REQUIRED_SETTINGS = ("devices", "tokens", "hidden", "experts", "expert_ffn")
 DEFAULT_DTYPE = "bf16"
@@ -132,10 +133,9 @@ class _Lowering:
             queues.append(Queue(c.name, (ANY,), None, self.loc(c)))
         for item in c.items:
             if type(item).__name__ == "Queue":
-                rate = None if item.rate is None else self.quantity(
-                    item.rate, "rate", f"queue '{item.name}' rate")
+                rate, rates = self.rates(item)
                 does = tuple(cap.name for cap in item.does)
-                queues.append(Queue(item.name, does, rate, self.loc(item)))
+                queues.append(Queue(item.name, does, rate, self.loc(item), rates))
             elif type(item).__name__ == "Buffer":
                 size = self.quantity(item.size, "size", f"buffer '{item.name}' size")
                 if size is not None:
@@ -148,6 +148,12 @@ class _Lowering:
                 locs = (("k_slice", self.loc(item)),)
         return CoreType(c.name, count, tuple(queues), tuple(buffers), self.loc(c),
                         DEFAULT_K_SLICE if k_slice is None else k_slice, locs)
+
+    def rates(self, q):
+        return lower_rates(self, q)
+
+    def op(self, item) -> Op:
+        return lower_op(self, item)
 
     # ------------------------------------------------------------------ workload
     def workload(self, w, hardware: dict[str, Hardware]) -> Workload | None:
@@ -173,6 +179,11 @@ class _Lowering:
                 locs.setdefault("topk", self.loc(item.topk))
                 values["topk"] = self.number(item.topk, "topk")
             elif kind == "Dtype":
+                if ops:
+                    self.err(self.loc(item), f"'dtype {item.dtype.name}' after the op lines "
+                             "is ambiguous: write the workload's dtype above the ops, or an "
+                             f"op's own on its line ('op NAME : KIND dtype {item.dtype.name}')")
+                    continue
                 setting("dtype", item.dtype.name, item)
             elif kind == "Routing":
                 if routing is not None:
@@ -188,10 +199,10 @@ class _Lowering:
                 if param is None or seed is None:
                     continue   # reported; checking a stand-in value would only add an echo
                 routing = Routing(item.kind.name, float(param), seed, self.loc(item))
+            elif kind == "Placement":
+                setting("placement", item.kind.name, item)
             else:
-                n = None if item.n is None else self.number(item.n, f"op '{item.name}' n")
-                ops.append(Op(item.name, item.kind.name,
-                              None if item.input is None else item.input.name, n, self.loc(item)))
+                ops.append(self.op(item))
         for key in REQUIRED_SETTINGS:
             if key not in values:
                 self.err(self.loc(w), f"workload '{w.name}' does not set '{key}'")
@@ -202,7 +213,8 @@ class _Lowering:
             w.name, hw, values["devices"], values["tokens"], values["hidden"],
             values["experts"], values["topk"], values["expert_ffn"], dtype,
             DTYPE_BYTES.get(dtype, 0), routing or Routing("balanced", 0.0, 0, self.loc(w)),
-            tuple(ops), self.loc(w), tuple(locs.items()))
+            tuple(ops), self.loc(w), tuple(locs.items()), layers=values.get("layers") or 1,
+            placement=values.get("placement") or "block").with_widths()
 
     # ------------------------------------------------------------------ tiling, graph
     def tiling(self, t, workloads: dict[str, Workload | None]) -> Tiling | None:

@@ -30,7 +30,7 @@ STARTS = {
     "hardware": frozenset({"clock", "core", "memory", "cache", "link", "sync", "launch"}),
     "core": frozenset({"queue", "buffer", "k_slice"}),
     "workload": frozenset({"devices", "tokens", "hidden", "expert_ffn", "experts", "dtype",
-                           "routing", "op"}),
+                           "routing", "op", "layers", "placement"}),
     "graph": frozenset({"task"}),
 }
 INNER = frozenset({"on", "for", "count", "does", "rate", "size", "bandwidth", "latency",

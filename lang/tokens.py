@@ -43,7 +43,7 @@ def quantity_keywords() -> dict[str, int]:
     """Keywords a quantity follows, with the number of names between them ('buffer B 1 MiB')."""
     text = GRAMMAR.read_text(encoding="utf-8")
     return {kw: 1 if named else 0
-            for kw, named in re.findall(r"'(\w+)'\s+(name=ID\s+)?\w+=Quantity", text)}
+            for kw, named in re.findall(r"'(\w+)'\s+(name=ID\s+)?\w+\+?=(?:Quantity|Rate)", text)}
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,9 @@ def test_check_reports_every_error_and_exits_1(capsys, monkeypatch):
         "many_errors_with_error.hpm:8:5: error: task 'b' comes after unknown task 'z' "
         "(valid: 'a', 'b')",
         "many_errors_with_error.hpm:11:1: error: graph 'h' has no tasks",
+        # a good file's warnings are printed with it
+        "../../examples/toy.hpm:3:1: warning: hardware 'Toy' declares no cache: no L2 reuse is "
+        "modelled; every byte moves at the memory's bandwidth",
     ]
     assert "Traceback" not in cap.err
     assert cap.out.startswith("../../examples/toy.hpm: ok:")

@@ -24,7 +24,27 @@ def test_example_count():
     assert [p.relative_to(ROOT / "examples").as_posix() for p in EXAMPLES] == [
         "a3.hpm", "deepseek_moe.hpm", "diamond.hpm", "ft06.hpm",
         "labs/expert_waves.hpm", "labs/idle_wait.hpm", "labs/l2_reuse.hpm",
-        "labs/list_gap.hpm", "labs/sync_race.hpm", "labs/tile_sizes.hpm", "toy.hpm"]
+        "labs/list_gap.hpm", "labs/sync_race.hpm", "labs/tile_sizes.hpm", "mixtral_h100.hpm",
+        "qwen_moe_a3.hpm", "toy.hpm"]
+
+
+# Real models, through compare at a few tokens per device (the shapes stay the models').
+MODELS = (("mixtral_h100.hpm", ["tokens=32"], "fine (", ("SM busy",)),
+          ("qwen_moe_a3.hpm", ["tokens=16", "devices=4"], "fine (",
+           ("l2.combine", "l1.sdown")))
+
+
+@pytest.mark.parametrize("name,sets,head,words", MODELS, ids=[m[0] for m in MODELS])
+def test_model_examples_run_through_compare(name, sets, head, words, capsys):
+    from hpdsl.cli import main
+
+    args = ["compare", str(ROOT / "examples" / name), "--schedulers", "serial,heft"]
+    for s in sets:
+        args += ["--set", s]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(head) and all(w in out for w in words)
+    assert out.count(" ok\n") == 2            # both plans emulate without violations
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])

@@ -239,6 +239,31 @@ PINNED = [
     ('zipf_exponent', [
         "zipf_exponent_with_error.hpm:18:5: error: routing zipf needs an exponent S > 0, e.g. 'routing zipf 1.2', found 0",
     ]),
+    # widths, layers, a shared expert, dtypes and rates, placement, HBM capacity
+    ('unknown_width_field', [
+        "unknown_width_field_with_error.hpm:18:5: error: op 'down' n names 'hiden', which is no workload width (did you mean 'hidden'? valid: 'expert_ffn', 'hidden')",
+    ]),
+    ('combine_width', [
+        "combine_width_with_error.hpm:19:5: error: op 'combine' (combine) sums rows of the model width, hidden 64, but 'down' has 48 columns",
+    ]),
+    ('layers_end', [
+        "layers_end_with_error.hpm:15:5: error: workload 'W' has layers 2, so its chain must end with a combine (each layer reads the tokens the one before returns), but it ends with 'down' (grouped_matmul)",
+    ]),
+    ('second_input', [
+        "second_input_with_error.hpm:17:5: error: op 'act' (swiglu) takes one input; only a combine sums a second one, e.g. 'combine(down, sdown)'",
+    ]),
+    ('dtype_no_rate', [
+        "dtype_no_rate_with_error.hpm:18:5: error: op 'down' computes in fp8, but queue 'mx' of core type 'MX', which may run it, has no fp8 rate (it has bf16, int8); add 'fp8' to its rates or a rate for every dtype",
+    ]),
+    ('dtype_after_ops', [
+        "dtype_after_ops_with_error.hpm:20:11: error: 'dtype fp8' on a line of its own after op 'combine' is ambiguous: write it on the op's line for that op ('op combine : ... dtype fp8'), or above the ops for the workload",
+    ]),
+    ('unknown_placement', [
+        "unknown_placement_with_error.hpm:15:5: error: unknown placement 'robin' (did you mean 'roundrobin'? valid: 'block', 'roundrobin')",
+    ]),
+    ('hbm_capacity', [
+        "hbm_capacity_with_error.hpm:9:1: error: each device of workload 'W' needs 207,618,048 bytes (3,145,728 of weights and 204,472,320 of activations), more than the 1,048,576 bytes of memory 'DRAM' of hardware 'H'",
+    ]),
 ]
 
 

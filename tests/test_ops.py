@@ -143,7 +143,7 @@ def test_a_new_kind_is_one_class_and_a_registry_entry(monkeypatch):
 
     monkeypatch.setitem(KINDS, "scale", Scale())
     ops = (Op("dispatch", "dispatch"), Op("s", "scale", "dispatch"),
-           Op("up", "grouped_matmul", "s", 8), Op("combine", "combine", "up"))
+           Op("up", "grouped_matmul", "s", 16), Op("combine", "combine", "up"))
     w = Workload("W", HW, 2, 8, 16, 4, 2, 8, "bf16", 2, Routing("balanced", seed=0), ops)
     t = Tiling("t", w, (TileRule("dispatch", chunk=4), TileRule("s", tile=(4, 8)),
                         TileRule("up", tile=(4, 8)), TileRule("combine", chunk=4)))

@@ -51,10 +51,10 @@ def test_checked_target_rechecks_overridden_workload_with_language_checks():
         checked_target(spec, None, parse_settings(["devices=3"]))
     with pytest.raises(UserError) as info:
         checked_target(spec, None, parse_settings(["routing=grouped 3"]))
-    assert [d.message for d in info.value.diagnostics] == [
-        "routing grouped 3: the group count must divide experts 4",
+    assert [d.message for d in info.value.diagnostics] == [   # naming where they came from
+        "routing grouped 3: the group count must divide experts 4 (from --set routing=grouped 3)",
         "routing grouped 3: the group count must divide topk 2, so every token picks as many "
-        "experts in each group"]
+        "experts in each group (from --set routing=grouped 3)"]
     with pytest.raises(UserError, match=r"tokens 100000000 is above the limit of 1048576"):
         checked_target(spec, None, parse_settings(["tokens=100000000"]))
 

@@ -26,7 +26,10 @@ def run(args) -> int:
     failed = False
     for path in args.specs:
         try:
-            print(summary(path, load(path)))
+            spec = load(path)
+            for w in spec.warnings:
+                print(w, file=sys.stderr)
+            print(summary(path, spec))
         except UserError as e:
             print(str(e), file=sys.stderr)
             failed = True

@@ -11,7 +11,7 @@ from pathlib import Path
 from hpdsl.errors import UserError
 from hpdsl.generate import DEFAULT_MAX_TASKS, generate
 from hpdsl.inputs import why_not
-from hpdsl.lang import checked_target, load
+from hpdsl.lang import checked_target, load, target_warnings
 from hpdsl.settings import parse_settings
 
 
@@ -62,10 +62,13 @@ def check_solver_args(args) -> None:
             raise UserError(f"--{opt.replace('_', '-')} must be a whole number >= 0, got {v}")
 
 
-def load_graph(args, max_tasks: int = DEFAULT_MAX_TASKS):
-    """Load args.spec, pick args.target, apply --set and generate the task graph."""
+def load_graph(args, max_tasks: int = DEFAULT_MAX_TASKS, warnings: list | None = None):
+    """Load args.spec, pick args.target, apply --set and generate the task graph; the
+    target's warnings (after --set) are added to `warnings` when it is given."""
     spec = load(args.spec)
     target = checked_target(spec, args.target, parse_settings(args.settings))
+    if warnings is not None:
+        warnings += target_warnings(target)
     return spec, generate(target, max_tasks)
 
 

@@ -135,7 +135,10 @@ def run(args) -> int:
         from hpdsl.compare import scheduler_names
         scheduler_names(names)   # an unknown name fails before the graph is generated
     t0 = time.perf_counter()
-    _, graph = load_graph(args)
+    warned: list = []
+    _, graph = load_graph(args, warnings=warned)
+    for w in warned:   # before the long part, and again under the table
+        progress(str(w))
     t1 = time.perf_counter()
     progress(f"generated {graph.name}: {graph.n_tasks:,} tasks, {graph.n_edges:,} edges "
              f"in {t1 - t0:.2f} s")
@@ -153,6 +156,8 @@ def run(args) -> int:
         sys.stdout.write("\n")
     else:
         print(text(c, args.spec))
+        if warned:
+            print("\nwarnings:\n" + "\n".join(f"  {w}" for w in warned))
         if args.report:
             print(f"\nreport: {args.report}/report.html")
     failed = [r.scheduler for r in c.runs if not r.ok or (r.result is not None and not r.result.ok)]

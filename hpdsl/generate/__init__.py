@@ -13,6 +13,8 @@ a graph); `chain` plans and counts the op chain, `arrays` builds the task arrays
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from hpdsl import progress
@@ -58,7 +60,7 @@ def from_tiling(t: Tiling, max_tasks: int = DEFAULT_MAX_TASKS) -> TaskGraph:
     w = t.workload
     steps = plan_chain(t)
     base = dict(devices=w.devices, tokens=w.tokens, hidden=w.hidden, experts=w.experts,
-                topk=w.topk, dtype_bytes=w.dtype_bytes)
+                topk=w.topk, dtype_bytes=w.dtype_bytes, placement=w.placement)
     rows = w.devices * w.tokens * w.topk
     if w.devices * w.experts > MAX_ROUTED_CELLS:   # before any (devices, experts) table
         raise UserError(f"workload '{w.name}' routes to {w.devices * w.experts:,} (device, "
@@ -67,18 +69,22 @@ def from_tiling(t: Tiling, max_tasks: int = DEFAULT_MAX_TASKS) -> TaskGraph:
     # lower bound before routing: all rows in one (device, expert) pair packs tiles tightest
     lump = np.zeros((w.devices, w.experts), dtype=np.int64)
     lump[0, 0] = rows
-    low = sum(count_tasks(steps, Layer(counts=lump, **base)).values())
+    low = sum(count_tasks(steps, [Layer(counts=lump, **base)] * w.layers).values())
     if low > max_tasks:
         raise _refuse(low, True, max_tasks, t.name)
-    if rows > MAX_ROUTED_ROWS:
-        raise UserError(f"workload '{w.name}' routes {rows:,} rows (devices x tokens x topk), "
-                        f"more than the {MAX_ROUTED_ROWS:,} hpdsl generates", w.loc)
+    if rows * w.layers > MAX_ROUTED_ROWS:
+        per = " x layers" if w.layers > 1 else ""
+        raise UserError(f"workload '{w.name}' routes {rows * w.layers:,} rows (devices x tokens "
+                        f"x topk{per}), more than the {MAX_ROUTED_ROWS:,} hpdsl generates", w.loc)
     # steps of the bar: routing, each op's tiles and edges, assembling the graph
     with progress.counter(len(steps) + 2, f"generate {t.name}") as bar:
-        routed = route(w.routing, w.devices, w.tokens, w.experts, w.topk)
+        layers = []
+        for i in range(w.layers):   # each layer its own draw: seed + layer
+            routed = route(replace(w.routing, seed=w.routing.seed + i), w.devices, w.tokens,
+                           w.experts, w.topk)
+            layers.append(Layer(counts=routed.counts, choices=routed.choices, **base))
         bar.advance()
-        layer = Layer(counts=routed.counts, choices=routed.choices, **base)
-        total = sum(count_tasks(steps, layer).values())
+        total = sum(count_tasks(steps, layers).values())
         if total > max_tasks:
             raise _refuse(total, False, max_tasks, t.name)
-        return build(t, steps, layer, total, bar)
+        return build(t, steps, layers, total, bar)

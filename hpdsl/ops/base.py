@@ -21,7 +21,6 @@ from functools import cached_property
 
 import numpy as np
 
-from hpdsl.errors import UserError
 from hpdsl.spec import Op, TileRule
 
 EXPERT, TOKEN = "expert", "token"
@@ -39,6 +38,7 @@ class Layer:
     dtype_bytes: int
     counts: np.ndarray             # int64 (devices, experts): rows d sends to e
     choices: np.ndarray | None = None   # int32 (devices, tokens, topk), for the row map
+    placement: str = "block"       # expert -> device (hpdsl.spec.PLACEMENTS)
 
     @cached_property
     def expert_rows(self) -> np.ndarray:
@@ -59,7 +59,11 @@ class Layer:
 
     @cached_property
     def expert_device(self) -> np.ndarray:
-        return np.arange(self.experts, dtype=np.int64) // (self.experts // self.devices)
+        """The device of every expert: the one rule of expert placement."""
+        e = np.arange(self.experts, dtype=np.int64)
+        if self.placement == "roundrobin":
+            return e % self.devices
+        return e // (self.experts // self.devices)
 
     @cached_property
     def token_of_row(self) -> np.ndarray:
@@ -86,11 +90,16 @@ class Tensor:
     first: int = 0                 # task id of tile (0, 0)
     write_mapped: bool = False     # rows are written through the routing map (combine)
     op: str | None = None          # None: the layer's input tokens, written by no task
+    layer: Layer | None = None     # the layer whose routing wrote it (None: the reader's)
+
+    def element_bytes(self, reader: Layer) -> int:
+        """Bytes per element of this tensor: its producer's dtype (the reader's if unknown)."""
+        return (self.layer or reader).dtype_bytes
 
     @classmethod
     def layer_input(cls, layer: Layer) -> "Tensor":
         z = np.zeros(0, dtype=np.int64)
-        return cls(TOKEN, layer.hidden, z, z, layer.hidden, 0)
+        return cls(TOKEN, layer.hidden, z, z, layer.hidden, 0, layer=layer)
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,10 +139,10 @@ class OpTiles:
     def n_tiles(self) -> int:
         return len(self.lo) * self.n_col
 
-    def tensor(self, first: int, op: str) -> Tensor:
+    def tensor(self, first: int, op: str, layer: Layer | None = None) -> Tensor:
         space = TOKEN if self.write_mapped else self.space
         return Tensor(space, self.width, self.lo, self.hi, self.col_w, self.n_col,
-                      first, self.write_mapped, op)
+                      first, self.write_mapped, op, layer)
 
 
 class OpKind:
@@ -149,6 +158,7 @@ class OpKind:
     forwards_tokens: bool = False  # token-space readers of this op read its input instead
     has_weights: bool = False      # each tile multiplies a K x cols block of weights
     accumulates: bool = False      # its writes add into what is there (read-modify-write)
+    computes: bool = True          # its tiles have flops (False: a plain copy, no rate needed)
 
     def out_width(self, op: Op, inp: Tensor) -> int:
         return inp.width
@@ -216,23 +226,6 @@ def col_blocks(width: int, w: int) -> int:
     return ceil_div(width, w)
 
 
-def check_rule(kind: OpKind, op: Op, rule: TileRule, out_width: int) -> None:
-    """UserError if the tiling rule has the wrong form or a tile wider than the op."""
-    if kind.split == "chunk" and rule.chunk is None:
-        raise UserError(f"op '{op.name}' ({kind.name}) is split by 'chunk ROWS', "
-                        f"not by 'tile ROWS x COLUMNS'", rule.loc)
-    if kind.split == "tile" and rule.tile is None:
-        raise UserError(f"op '{op.name}' ({kind.name}) is split by 'tile ROWS x COLUMNS', "
-                        f"not by 'chunk ROWS'", rule.loc)
-    size = (rule.chunk,) if kind.split == "chunk" else rule.tile
-    if any(s < 1 for s in size):
-        raise UserError(f"tile sizes of '{op.name}' must be positive, got "
-                        f"{' x '.join(map(str, size))}", rule.loc)
-    if kind.split == "tile" and rule.tile[1] > out_width:
-        raise UserError(f"tiles of '{op.name}' are {rule.tile[1]} columns wide, but "
-                        f"'{op.name}' has only {out_width} columns", rule.loc)
-
-
 def tile_grid(layer: Layer, space: str, rows: int, width: int, w: int):
     """Row blocks of `rows` rows inside every expert (or device) range, and the column count.
 
@@ -283,15 +276,16 @@ class ChunkKind(OpKind):
         seg, lo, hi = chunk_segments(seg_lo, seg_len, rule.chunk)
         expert = e[seg]
         elems = ((hi - lo) * inp.width).astype(np.float64)
-        payload = elems * layer.dtype_bytes
+        read = elems * inp.element_bytes(layer)          # at its input's dtype
+        payload = elems * layer.dtype_bytes              # sent at the op's own dtype
         src, dst = d[seg], layer.expert_device[expert]
         if not self.to_experts:
             src, dst = dst, src
         out = np.where(src == dst, payload, 0.0)    # a local put writes its own memory
-        hbm = offchip(inp, payload * self.read_share_of(layer))
+        hbm = offchip(inp, read * self.read_share_of(layer))
         return OpTiles(
             space=EXPERT, lo=lo, hi=hi, device=src, expert=expert,
             row0=lo - layer.expert_off[expert], dst=dst,
             width=inp.width, col_w=inp.width, read_cols=(((0, inp.width),),),
-            flops=elems * self.flops_per_element, bytes_in=payload, bytes_out=out,
+            flops=elems * self.flops_per_element, bytes_in=read, bytes_out=out,
             bytes_sent=payload, bytes_hbm=hbm, **extra)

@@ -19,6 +19,7 @@ from hpdsl.ops.base import EXPERT, TOKEN, ChunkKind, Layer, OpTiles, Tensor
 class Dispatch(ChunkKind):
     name = "dispatch"
     needs_input = False
+    computes = False         # a copy: no flops, so no rate is needed on its queue
     out_space = EXPERT
     forwards_tokens = True   # a shared-expert matmul of a dispatch reads the same tokens
     spaces = (TOKEN,)

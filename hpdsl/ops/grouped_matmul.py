@@ -19,18 +19,18 @@ from hpdsl.ops.base import EXPERT, Layer, OpKind, OpTiles, Tensor, grid_count, o
 def matmul_tiles(layer: Layer, rule, op, inp: Tensor, space: str) -> OpTiles:
     """Tiles of a matmul over `space` rows (shared by grouped_matmul and matmul)."""
     m, w = rule.tile
-    n, k, dt = op.n, inp.width, layer.dtype_bytes
+    n, k, dt, din = op.n, inp.width, layer.dtype_bytes, inp.element_bytes(layer)
     lo, hi, dev, exp, row0, n_col = tile_grid(layer, space, m, n, w)
     rows, cols = tile_shape(lo, hi, n, w)
     # weights belong to an expert (expert space) or are one copy per device (token space)
     seg = exp if space == EXPERT else dev
     blocks = np.bincount(seg, minlength=int(seg.max()) + 1 if len(seg) else 0)[seg]
     weights = k * cols * dt / np.repeat(blocks, n_col)
-    hbm = offchip(inp, rows * k * dt / n_col, weights)
+    hbm = offchip(inp, rows * k * din / n_col, weights)
     return OpTiles(space, lo, hi, dev, exp, row0, np.full(len(lo), -1), n, w,
                    (((0, k),),) * n_col,
                    flops=2.0 * rows * cols * k,
-                   bytes_in=(rows * k + k * cols) * dt,
+                   bytes_in=rows * k * din + k * cols * dt,
                    bytes_out=rows * cols * dt,
                    bytes_sent=0.0 * rows, bytes_hbm=hbm)
 

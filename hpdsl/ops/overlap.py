@@ -27,7 +27,9 @@ def _expand(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _writers(inp: Tensor, layer: Layer) -> tuple[np.ndarray, np.ndarray]:
-    """CSR token row -> row blocks of `inp` writing it (inp writes through the routing map)."""
+    """CSR token row -> row blocks of `inp` writing it (inp writes through the routing map,
+    its own layer's where it came from another layer)."""
+    layer = inp.layer or layer
     blk, rows = _expand(inp.lo, inp.hi - inp.lo)
     tok = layer.token_of_row[rows]
     order = np.argsort(tok, kind="stable")

@@ -32,10 +32,11 @@ class Quantize(OpKind):
         rows, cols = tile_shape(lo, hi, width, w)
         elems = rows * cols
         # the n_col tiles of a row block all read its whole rows: off chip once
-        hbm = offchip(inp, rows * width * dt / n_col)
+        din = inp.element_bytes(layer)
+        hbm = offchip(inp, rows * width * din / n_col)
         return OpTiles(inp.space, lo, hi, dev, exp, row0, np.full(len(lo), -1), width, w, reads,
                        flops=MAX_FLOPS_PER_ELEMENT * rows * width + SCALE_FLOPS_PER_ELEMENT * elems,
-                       bytes_in=rows * width * dt, bytes_out=elems * dt, bytes_sent=0 * elems,
+                       bytes_in=rows * width * din, bytes_out=elems * dt, bytes_sent=0 * elems,
                        bytes_hbm=hbm)
 
 

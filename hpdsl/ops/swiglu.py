@@ -39,9 +39,10 @@ class Swiglu(OpKind):
                       for c in range(0, half, w))
         rows, cols = tile_shape(lo, hi, half, w)
         elems = rows * cols
-        hbm = offchip(inp, 2 * elems * dt)
+        din = inp.element_bytes(layer)
+        hbm = offchip(inp, 2 * elems * din)
         return OpTiles(inp.space, lo, hi, dev, exp, row0, np.full(len(lo), -1), half, w, reads,
-                       flops=FLOPS_PER_ELEMENT * elems, bytes_in=2 * elems * dt,
+                       flops=FLOPS_PER_ELEMENT * elems, bytes_in=2 * elems * din,
                        bytes_out=elems * dt, bytes_sent=0 * elems,
                        bytes_hbm=hbm)
 

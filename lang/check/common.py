@@ -15,6 +15,7 @@ LIMITS = {
     "topk": 1 << 16,
     "expert_ffn": 1 << 18,
     "n": 1 << 20,
+    "layers": 1024,
 }
 
 

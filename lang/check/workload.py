@@ -10,28 +10,13 @@ import math
 from hpdsl.errors import Diagnostic, Names, did_you_mean
 from hpdsl.ops import KINDS
 from hpdsl.routing import KINDS as ROUTING_KINDS
-from hpdsl.spec import Workload
+from hpdsl.spec import PLACEMENTS, Workload
 from hpdsl.units import DTYPE_BYTES
 
 from .common import duplicates, fmt, not_negative, positive
+from .capacity import check_capacity
 from .hardware import who_does
-
-
-def op_widths(w: Workload) -> dict[str, int | None]:
-    """Columns of each op's output where the spec fixes them (None where it does not)."""
-    width: dict[str, int | None] = {}
-    for op in w.ops:
-        src = w.hidden if op.input is None else width.get(op.input)
-        kind = KINDS.get(op.kind)
-        if kind is None:
-            width[op.name] = None
-        elif kind.takes_n:
-            width[op.name] = op.n
-        elif op.kind == "swiglu":
-            width[op.name] = None if src is None else src // 2
-        else:
-            width[op.name] = src
-    return width
+from .widths import check_rates, check_widths, op_widths
 
 
 def check_workload(w: Workload) -> list[Diagnostic]:
@@ -43,22 +28,40 @@ def check_workload(w: Workload) -> list[Diagnostic]:
     'topk 8 is greater than experts 4; a token cannot pick more experts than exist'
     """
     d: list[Diagnostic] = []
-    for key in ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn"):
+    for key in ("devices", "tokens", "hidden", "experts", "topk", "expert_ffn", "layers"):
+        n = len(d)
         positive(d, w.loc_of(key), key, getattr(w, key), key)
+        d[n:] = [Diagnostic(x.loc, x.message + w.set_by(key)) for x in d[n:]]
     if w.topk > 0 and w.experts > 0 and w.topk > w.experts:
         d.append(Diagnostic(w.loc_of("topk"), f"topk {w.topk} is greater than experts "
                                               f"{w.experts}; a token cannot pick more experts "
-                                              "than exist"))
-    if w.devices > 0 and w.experts > 0 and w.experts % w.devices:
+                                              "than exist" + _set_by(w, "topk", "experts")))
+    if w.placement not in PLACEMENTS:
+        d.append(Diagnostic(w.loc_of("placement"), f"unknown placement '{w.placement}'"
+                                                   + did_you_mean(w.placement, PLACEMENTS)
+                                                   + w.set_by("placement")))
+    elif (w.placement == "block" and w.devices > 0 and w.experts > 0
+          and w.experts % w.devices):
         d.append(Diagnostic(w.loc_of("experts"), f"experts {w.experts} is not divisible by "
                                                  f"devices {w.devices}; every device must own "
-                                                 "the same number of experts"))
+                                                 "the same number of experts"
+                                                 + _set_by(w, "experts", "devices")))
     if w.dtype not in DTYPE_BYTES:
         d.append(Diagnostic(w.loc_of("dtype"), f"unknown dtype '{w.dtype}'"
                                                + did_you_mean(w.dtype, DTYPE_BYTES)))
-    d.extend(_check_routing(w))
+    d.extend(Diagnostic(x.loc, x.message + _set_by(w, "routing", "seed"))
+             for x in _check_routing(w))
     d.extend(_check_ops(w))
+    d.extend(check_widths(w, op_widths(w)))
+    d.extend(check_rates(w))
+    if not any(x.is_error for x in d):
+        d.extend(check_capacity(w, op_widths(w)))
     return d
+
+
+def _set_by(w: Workload, *keys: str) -> str:
+    """Where the values of `keys` came from, for those that `--set` gave."""
+    return "".join(w.set_by(k) for k in keys)
 
 
 def _check_routing(w: Workload) -> list[Diagnostic]:
@@ -87,18 +90,18 @@ def _check_routing(w: Workload) -> list[Diagnostic]:
     return d
 
 
-def _check_input(d: list[Diagnostic], w: Workload, op, i: int, index: dict[str, int],
-                 near: Names) -> None:
-    if op.input is None:
+def _check_input(d: list[Diagnostic], w: Workload, op, src: str | None, i: int,
+                 index: dict[str, int], near: Names) -> None:
+    if src is None:
         return
-    if op.input == op.name:
+    if src == op.name:
         d.append(Diagnostic(op.loc, f"op '{op.name}' reads itself"))
-    elif op.input not in index:
-        d.append(Diagnostic(op.loc, f"op '{op.name}' reads '{op.input}', which is not an "
+    elif src not in index:
+        d.append(Diagnostic(op.loc, f"op '{op.name}' reads '{src}', which is not an "
                                     f"op of workload '{w.name}'"
-                                    + did_you_mean(op.input, near)))
-    elif index[op.input] > i:
-        d.append(Diagnostic(op.loc, f"op '{op.name}' reads '{op.input}', which is "
+                                    + did_you_mean(src, near)))
+    elif index[src] > i:
+        d.append(Diagnostic(op.loc, f"op '{op.name}' reads '{src}', which is "
                                     "declared after it; an op may only read an op above it"))
 
 
@@ -106,10 +109,10 @@ def _check_kind(d: list[Diagnostic], w: Workload, op, kind) -> None:
     if kind.needs_input and op.input is None:
         d.append(Diagnostic(op.loc, f"op '{op.name}' of kind {op.kind} needs an input, "
                                     f"e.g. '{op.kind}(x)'"))
-    if kind.takes_n and op.n is None:
+    if kind.takes_n and op.n is None and op.n_field is None:
         d.append(Diagnostic(op.loc, f"op '{op.name}' of kind {op.kind} needs an output width "
                                     "'n N'"))
-    elif not kind.takes_n and op.n is not None:
+    elif not kind.takes_n and (op.n is not None or op.n_field is not None):
         d.append(Diagnostic(op.loc, f"op '{op.name}' of kind {op.kind} takes no output width "
                                     "'n'; its width follows from its input"))
     else:
@@ -134,7 +137,8 @@ def _check_ops(w: Workload) -> list[Diagnostic]:
         kind = KINDS.get(op.kind)
         if kind is None:
             d.append(Diagnostic(op.loc, f"unknown op kind '{op.kind}'" + did_you_mean(op.kind, KINDS)))
-        _check_input(d, w, op, i, index, near)
+        _check_input(d, w, op, op.input, i, index, near)
+        _check_input(d, w, op, op.input2, i, index, near)
         if kind is not None:
             _check_kind(d, w, op, kind)
     widths = op_widths(w)
