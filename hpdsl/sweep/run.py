@@ -79,7 +79,8 @@ class _Book:
         self.sweep, self.grid = sweep, grid
         self.rows = dict(earlier)
         self.order = {p.id: i for i, p in enumerate(grid)}
-        self.written, self.dirty = 0.0, False
+        self.written: float | None = None          # monotonic time of the last write; None: never
+        self.dirty = False
 
     def add(self, rows: list[dict]) -> None:
         for r in rows:
@@ -89,7 +90,7 @@ class _Book:
 
     def flush(self) -> None:
         """Write rows not written yet, unless the last write was less than WRITE_S ago."""
-        if self.dirty and time.monotonic() - self.written >= WRITE_S:
+        if self.dirty and (self.written is None or time.monotonic() - self.written >= WRITE_S):
             self.write()
 
     def sorted(self) -> list[dict]:
