@@ -42,7 +42,9 @@ HW_FIGURES = {("clock",): "frequency", ("launch",): "time", ("sync", "flags"): "
               ("sync", "latency"): "time", ("memory", "size"): "size",
               ("memory", "bandwidth"): "bandwidth", ("cache", "size"): "size",
               ("cache", "bandwidth"): "bandwidth", ("link", "bandwidth"): "bandwidth",
-              ("link", "latency"): "time"}
+              ("link", "latency"): "time", ("package_link", "bandwidth"): "bandwidth",
+              ("package_link", "latency"): "time", ("fabric", "bandwidth"): "bandwidth",
+              ("fabric", "per_peer"): "time"}
 # figures of a core type, by the path's last word and length: (CORE, count), (CORE, rate),
 # (CORE, k_slice), (CORE, QUEUE, rate), (CORE, BUFFER, size)
 HW_CORE_FIGURES = {("count", 2): "count", ("rate", 2): "rate", ("k_slice", 2): "count",
@@ -252,7 +254,7 @@ def apply_hardware(hw: Hardware, settings: Settings) -> Hardware:
             hw = replace(hw, **{path[0]: value})
         elif path[0] == "sync":
             hw = replace(hw, **{f"sync_{path[1]}": value})
-        elif path[0] in ("memory", "cache", "link"):
+        elif path[0] in ("memory", "cache", "link", "package_link", "fabric"):
             part = getattr(hw, path[0])
             if part is None:
                 raise UserError(f"{where}: hardware '{hw.name}' has no {path[0]}", hw.loc)
