@@ -157,13 +157,25 @@ class Placer:
                 if key < best[0]:
                     best = (key, w, st, d)
         _, w, st, d = best
+        return self._commit(t, w, st, d)
+
+    def place_on(self, t: int, w: int, core: int, not_before: int) -> int:
+        """Place task t (all its preds placed) on worker w, of core type index `core`, at
+        the earliest time its data, w and its route's links allow; return its end time
+        (a scheduler that fixes the worker itself: `hpmoe`)."""
+        r = self._ready_on(t, w, not_before)
+        st = self.link_fit(t, r if r > self.free[w] else self.free[w])
+        return self._commit(t, w, st, self.times_by_core[core][t])
+
+    def _commit(self, t: int, w: int, st: int, d: int) -> int:
+        free = self.free
         fin = st + d
         self.worker[t], self.start[t], self.end[t] = w, st, fin
         for tl, ns in self.held[t]:
             tl.add(st, ns)
         if fin != free[w]:
             free[w] = fin
-            for pid in self.pools_of_worker[w]:
+            for pid in self.pools_of_worker.get(w, ()):
                 heapq.heappush(self.heaps[pid], (fin, w))
         # pass the data-arrival time on to the successors
         arrival, aw, succ, slat = self.arrival, self.arrival_worker, self.succ, self.slat
