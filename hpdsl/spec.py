@@ -113,7 +113,8 @@ class Hardware(_Located):
     memory: Memory | None = None
     cache: Memory | None = None
     link: Link | None = None       # the link to the fabric (scope fabric, or the only link)
-    sync_flags: int = 1024
+    sync_flags: int = 1024        # event counters per device; HyperParallel-MoE's software
+                                   # MAX_EVENT_NUM (its runtime config), not a hardware limit
     sync_latency: int = 0          # ns, signal-to-wakeup
     launch: int = 0                # ns per kernel launch incl. host synchronization
     loc: Loc | None = None
