@@ -55,3 +55,38 @@ def test_lists_are_static_strided_and_vector_work_runs_on_odd_blocks():
         for o in set(ops):
             sends = mine[(g.op[mine] == o) & (g.dst[mine] >= 0)]
             assert ctx.ratr[sends].tolist() == sorted(ctx.ratr[sends].tolist())
+
+
+SLICES = """
+tiling slices for TinyMoE {
+    dispatch chunk 32
+    up       tile 4096 x 512
+    act      tile 32 x 512
+    down     tile 4096 x 128
+    combine  chunk 32
+}
+"""
+
+
+def test_slices_of_all_rows_wait_for_every_senders_chunks_of_their_expert(tmp_path):
+    # HyperParallel-MoE's per-expert counters as dependencies: a GMM tile of all of an
+    # expert's rows depends on every dispatch chunk of that expert, from every sender;
+    # a SwiGLU tile on every up slice of its expert; a combine chunk on every down slice
+    spec = tmp_path / "slices.hpm"
+    spec.write_text((EXAMPLES / "toy.hpm").read_text() + SLICES)
+    g = generate(checked_target(load(str(spec)), "slices", parse_settings([])))
+    ops = {name: g.ops.index(name) for name in ("dispatch", "up", "act", "down", "combine")}
+
+    def preds(t):
+        return set(g.pred[g.pred_ptr[t]:g.pred_ptr[t + 1]].tolist())
+
+    def of(op, expert):
+        return set(np.flatnonzero((g.op == ops[op]) & (g.expert == expert)).tolist())
+
+    for consumer, producer in (("up", "dispatch"), ("act", "up"), ("down", "act"),
+                               ("combine", "down")):
+        for t in np.flatnonzero(g.op == ops[consumer]).tolist():
+            e = int(g.expert[t])
+            assert of(producer, e) <= preds(t), (consumer, t)
+    senders = {int(g.device[t]) for t in of("dispatch", 0)}
+    assert len(senders) == 2              # expert 0's rows come from both devices

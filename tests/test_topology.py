@@ -76,3 +76,9 @@ def test_set_moves_the_fabric_and_the_package_link():
     assert (out.fabric.per_peer, out.package_link.bandwidth) == (2000, 4e9)
 
 
+
+
+def test_set_of_a_part_the_hardware_lacks_names_it():
+    (hw,) = loads("hardware H { core V count 1\n link L bandwidth 1 GB/s latency 1 us }").hardware
+    with pytest.raises(UserError, match=r"--set hw.fabric.per_peer: hardware 'H' has no fabric"):
+        apply_hardware(hw, parse_settings(["hw.fabric.per_peer=2us"]))
