@@ -1,33 +1,34 @@
-"""Reproduce HyperParallel-MoE's headline comparison: serial kernels vs. a tile-level flow.
+"""Reproduce HyperParallel-MoE's comparison on an A3 SuperPoD: serial kernels, its own
+runtime (`hpmoe`) and hpdsl's best tile plan (`heft-l2`).
 
-DeepSeek-V3 MoE layer (examples/deepseek_moe.hpm, tiling `fine`) on A3 dies
-(examples/a3.hpm, unchanged), expert parallel over 16/32/64 dies, balanced, skewed
-(`zipf 1.2`) and MoGE (`grouped 8`) routing. The cases are a sweep (`hpdsl.sweep`: the
-grid routing x devices x {`serial` baseline, `heft` and `heft-l2` tile-level event-driven
-plans}), so they run on a local cluster of worker processes or on any Dask cluster
-(`--cluster`); every point is `hpdsl compare` of one scheduler, emulated. It reports per
-scheduler: Dispatch-to-Combine latency (the emulated makespan, one kernel launch
-included), the prediction, cube MAC utilization, the share of device-time some
-all-to-all send runs, how much of it is exposed (no other task running on the device),
-the vector-only share (vector compute on some AIV, every AIC idle), and the weight and
-HBM bytes read. docs/reproduction.md explains the figures against the paper's.
+DeepSeek-V3 MoE layer (examples/deepseek_superpod.hpm) on A3 dies in a SuperPoD
+(examples/a3_superpod.hpm: packages, UB fabric calibrated on DeepEP-Ascend, sourced
+figures), expert parallel over 16/32/64 dies, balanced, skewed (`zipf 1.2`) and MoGE
+(`grouped 8`) routing. `serial` and `heft-l2` run on the tiling `fine`, `hpmoe` on the
+tiling `hpmoe` (HyperParallel-MoE's own tiles). The cases are sweeps (`hpdsl.sweep`, one
+per tiling: the grid routing x devices x schedulers), so they run on a local cluster of
+worker processes or on any Dask cluster (`--cluster`); every point is `hpdsl compare` of
+one scheduler, emulated. It reports per scheduler: Dispatch-to-Combine latency (the
+emulated makespan, one kernel launch included), the prediction, cube MAC utilization
+(against the 16x16x16-MAC peak at the clock, not the derated rate), the share of
+device-time some all-to-all send runs and the part of it exposed (no other task running
+on the device), the vector-only share (vector compute on some AIV, every AIC idle), the
+weight bytes read over the weights' size, and the per-rank all-to-all bandwidth of
+dispatch and combine (`hpdsl.collective`, meaningful for `serial`).
 
-    .venv/bin/python benchmarks/reproduce.py                      # all 9 cases, minutes
+    .venv/bin/python benchmarks/reproduce.py --json reproduce.json     # all 27 runs
     .venv/bin/python benchmarks/reproduce.py --devices 16 --routing balanced
-    .venv/bin/python benchmarks/reproduce.py --json out.json      # also write the figures
-    .venv/bin/python benchmarks/reproduce.py --cluster tcp://HOST:8786 --results r.csv
+    .venv/bin/python benchmarks/reproduce.py --sensitivity --json sensitivity.json
 
-What-if runs (sensitivity, NOT the spec's figures, and labelled as such in the output):
-`--link-bw 107` sets the die's link to 107 GB/s (DeepEP-Ascend's measured EP16 per-rank
-dispatch bandwidth), `--cube-efficiency 0.6` runs matmul tiles at 60% of the cube peak,
-`--l2-bw 8.7` gives L2 8.7 TB/s (the A3's estimated read and write rates added, as if
-reads and writes did not share one path). They are hardware figures of the sweep
-(`--set hw.link.bandwidth=107GB/s`, ...), applied to every point.
+`--sensitivity`: EP16, balanced routing, one figure changed at a time (a grid axis each,
+NOT the spec's figures, and labelled as such): the fabric's bandwidth, the cube rate,
+the event latency and the L2 size (`SENSITIVITY`).
 
-`--results FILE` keeps the sweep's rows (CSV or .parquet); running again with it skips
-the cases already there. The paper's figures of each point are its `paper.*` columns.
+`--results FILE` keeps the sweeps' rows (FILE and FILE with `.hpmoe` before its suffix);
+running again with it skips the cases already there. The figures of each point are its
+`paper.*` columns.
 
-Emulating a 64-die plan takes tens of seconds to minutes; this is a benchmark, not a test.
+Emulating a 64-die plan takes a minute or more; this is a benchmark, not a test.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hpdsl.collective import collective_bandwidth  # noqa: E402
 from hpdsl.commands.common import write_atomic     # noqa: E402
 from hpdsl.lang import load                         # noqa: E402
 from hpdsl.sweep.engine import Cluster              # noqa: E402
@@ -50,12 +52,17 @@ from hpdsl.sweep.run import Sweep, run_sweep        # noqa: E402
 from hpdsl.sweep.task import Job                    # noqa: E402
 from hpdsl.traffic import weights_of                # noqa: E402
 
-SPEC = ROOT / "examples" / "deepseek_moe.hpm"
+SPEC = ROOT / "examples" / "deepseek_superpod.hpm"
 ROUTINGS = ("balanced", "zipf 1.2", "grouped 8")
 DEVICES = (16, 32, 64)
-TILE = "heft-l2"    # the tile-level plan the speedup is measured with
-SCHEDULERS = ("serial", "heft", TILE)
+TILE = "heft-l2"    # hpdsl's best tile-level plan
+RUNS = (("fine", ("serial", TILE)), ("hpmoe", ("hpmoe",)))   # tiling -> its schedulers
 PAPER = "paper."    # the prefix of the columns figures() adds to the sweep's rows
+# one figure at a time around the spec's (EP16, balanced): --sensitivity
+SENSITIVITY = (("hw.fabric.bandwidth", ("62.5GB/s", "250GB/s")),
+               ("hw.AIC.cube.rate", ("7.58TFLOPS", "15.16TFLOPS")),
+               ("hw.sync.latency", ("2us", "75us")),
+               ("hw.cache.size", ("96MiB", "384MiB")))
 
 
 def vector_only(graph, machine, res, worker) -> float:
@@ -88,11 +95,13 @@ def figures(graph, machine, run) -> dict:
     res, s, act = run.result, run.schedule, run.activity
     hw = machine.hardware
     aic = hw.core("AIC")
-    rate = aic.queue_for("matmul").rate
+    peak = 2 * 16 ** 3 * hw.clock      # FLOP/s per AIC: 16x16x16 bf16 MACs per cycle
     mm = np.array([graph.op_kinds[o] in ("grouped_matmul", "matmul") for o in graph.op])
-    mac = graph.flops[mm].sum() / (machine.devices * aic.count * rate * res.makespan * 1e-9)
+    mac = graph.flops[mm].sum() / (machine.devices * aic.count * peak * res.makespan * 1e-9)
     dt = machine.devices * res.makespan
     return {
+        "dispatch_GBps": collective_bandwidth(graph, machine, res, "dispatch") / 1e9,
+        "combine_GBps": collective_bandwidth(graph, machine, res, "combine") / 1e9,
         "latency_ms": res.makespan / 1e6,
         "predicted_ms": s.makespan / 1e6,
         "prediction_error": res.makespan / s.makespan - 1,
@@ -117,22 +126,6 @@ def paper_figures(graph, machine, run) -> dict:
     return {PAPER + k: v for k, v in figures(graph, machine, run).items()}
 
 
-def what_if(spec, link_bw: float | None, cube_eff: float | None,
-            l2_bw: float | None = None) -> list[str]:
-    """Hardware figures for another link bandwidth (GB/s), a derated matmul rate or another
-    L2 bandwidth (TB/s), as `--set` texts (sensitivity runs)."""
-    items = []
-    if l2_bw is not None:
-        items.append(f"hw.cache.bandwidth={l2_bw!r}TB/s")
-    if link_bw is not None:
-        items.append(f"hw.link.bandwidth={link_bw!r}GB/s")
-    if cube_eff is not None:
-        hw = next(t for t in spec.tilings if t.name == "fine").workload.hardware
-        items += [f"hw.{c.name}.{q.name}.rate={q.rate * cube_eff!r}FLOPS"
-                  for c in hw.cores for q in c.queues if q.can("matmul") and q.rate]
-    return items
-
-
 def cases_of(sweep_rows: list[dict], what: dict) -> list[dict]:
     """The sweep's rows as one case per (routing, devices), the figures of each scheduler."""
     cases: dict[tuple, dict] = {}
@@ -155,32 +148,28 @@ def cases_of(sweep_rows: list[dict], what: dict) -> list[dict]:
     return list(cases.values())
 
 
-def rows(c: dict) -> list[str]:
+def rows(c: dict, tag: str = "") -> list[str]:
     """One table row per scheduler of a case."""
-    w = c.get("what_if", {})
-    tag = "".join(f" [link {w['link_GBps']:g} GB/s]" if k == "link_GBps" and w.get(k) else
-                  f" [cube x{w['cube_efficiency']:g}]" if k == "cube_efficiency" and w.get(k) else
-                  f" [L2 {w['l2_TBps']:g} TB/s]" if k == "l2_TBps" and w.get(k) else ""
-                  for k in ("link_GBps", "cube_efficiency", "l2_TBps"))
     out = []
     base = c["runs"].get("serial", {}).get("latency_ms")
     for name, r in c["runs"].items():
         cells = [str(c["devices"]), c["routing"] + tag, name]
         if "latency_ms" not in r:
-            out.append("| " + " | ".join(cells + ["-"] * 9) + " |")
+            out.append("| " + " | ".join(cells + ["-"] * 11) + " |")
             continue
         cells += [f"{r['latency_ms']:.2f}", f"{r['predicted_ms']:.2f}",
                   f"{r['cube_mac_utilization']:.0%}", f"{r['a2a_share']:.0%}",
-                  f"{r['a2a_exposed_fraction']:.0%}", f"{r['vector_only_share']:.1%}",
-                  f"{r['weights_read_x']:.2f}x", f"{r['hbm_read_GB']:.0f}",
+                  f"{r['a2a_exposed_fraction']:.0%}", f"{r['a2a_exposed_share']:.0%}",
+                  f"{r['vector_only_share']:.1%}", f"{r['weights_read_x']:.2f}x",
+                  f"{r['dispatch_GBps']:.1f}", f"{r['combine_GBps']:.1f}",
                   f"{base / r['latency_ms']:.2f}x" if base else "-"]
         out.append("| " + " | ".join(cells) + " |")
     return out
 
 
-HEAD = ("| EP | routing | scheduler | ms | pred | cube MAC | a2a time | a2a exposed "
-        "| vector-only | weights read | HBM read GB | speedup |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|")
+HEAD = ("| EP | routing | scheduler | ms | pred | cube MAC | a2a time | of it exposed "
+        "| a2a exposed | vector-only | weights read | dispatch GB/s | combine GB/s | speedup |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def _args(argv):
@@ -189,16 +178,12 @@ def _args(argv):
                     help="comma-separated EP sizes (default: 16,32,64)")
     ap.add_argument("--routing", action="append",
                     help="routing to run (repeatable; default: balanced, zipf 1.2, grouped 8)")
+    ap.add_argument("--sensitivity", action="store_true",
+                    help="EP16 balanced, one hardware figure changed at a time (SENSITIVITY)")
     ap.add_argument("--json", metavar="FILE", help="also write all figures as JSON")
-    ap.add_argument("--link-bw", type=float, metavar="GBPS",
-                    help="what-if: link bandwidth per die in GB/s instead of the spec's")
-    ap.add_argument("--cube-efficiency", type=float, metavar="F",
-                    help="what-if: matmul queues run at F x their spec rate")
-    ap.add_argument("--l2-bw", type=float, metavar="TBPS",
-                    help="what-if: L2 bandwidth per die in TB/s instead of the spec's")
     ap.add_argument("--results", metavar="FILE",
-                    help="keep the sweep's rows in FILE and skip the cases already there "
-                         "(default: a temporary file)")
+                    help="keep the sweeps' rows in FILE (and FILE.hpmoe) and skip the cases "
+                         "already there (default: temporary files)")
     ap.add_argument("--force", action="store_true", help="run the cases in --results again")
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler to run on")
@@ -207,33 +192,53 @@ def _args(argv):
     return ap.parse_args(argv)
 
 
+def sweeps(a, spec, grid: list[str], out: str) -> tuple[list[dict], bool]:
+    """Every tiling's sweep of `grid` (RUNS); their rows and whether any point failed."""
+    rows_, failed = [], False
+    for tiling, schedulers in RUNS:
+        job = Job(spec, tiling, extra=paper_figures)
+        stem = Path(out)
+        path = str(stem if tiling == RUNS[0][0] else stem.with_suffix(f".{tiling}{stem.suffix}"))
+        outcome = run_sweep(Sweep(job, parse_grid(grid), schedulers, path, a.force),
+                            Cluster(a.cluster, a.workers))
+        rows_ += outcome.rows
+        failed |= bool(outcome.failed)
+    return rows_, failed
+
+
 def main(argv=None) -> int:
     a = _args(argv)
     spec = load(str(SPEC))
-    axes = parse_grid(["routing=" + ",".join(a.routing or ROUTINGS), f"devices={a.devices}"])
-    job = Job(spec, "fine", tuple(what_if(spec, a.link_bw, a.cube_efficiency, a.l2_bw)),
-              extra=paper_figures)
+    grids = [("", ["routing=" + ",".join(a.routing or ROUTINGS), f"devices={a.devices}"])]
+    if a.sensitivity:
+        grids = [(f" [{key[3:]} {v}]", ["routing=balanced", "devices=16", f"{key}={v}"])
+                 for key, values in SENSITIVITY for v in values]
+    cases, failed = [], False
     with tempfile.TemporaryDirectory() as tmp:
-        out = a.results or str(Path(tmp) / "reproduce.csv")
-        outcome = run_sweep(Sweep(job, axes, SCHEDULERS, out, a.force),
-                            Cluster(a.cluster, a.workers))
-    what = {"link_GBps": a.link_bw, "cube_efficiency": a.cube_efficiency, "l2_TBps": a.l2_bw}
-    cases = cases_of(outcome.rows, what)
+        for n, (tag, grid) in enumerate(grids):
+            out = a.results or str(Path(tmp) / "reproduce.csv")
+            if a.sensitivity:
+                out = str(Path(out).with_suffix(f".s{n}{Path(out).suffix}"))
+            got, bad = sweeps(a, spec, grid, out)
+            failed |= bad
+            for c in cases_of(got, {"change": tag.strip(" []")}):
+                c["tag"] = tag
+                cases.append(c)
     print(HEAD, flush=True)
     for c in cases:
-        print("\n".join(rows(c)), flush=True)
+        print("\n".join(rows(c, c["tag"])), flush=True)
     for c in cases:
-        print(f"EP{c['devices']} {c['routing']}: {c['tasks'] or 0:,} tasks, {c['seconds']:.0f} s; "
-              f"predicted speedup {c.get('predicted_speedup', float('nan')):.2f}x; "
-              f"prediction error " + ", ".join(f"{n} {r.get('prediction_error', 0):+.1%}"
-                                               for n, r in c["runs"].items()), file=sys.stderr)
+        print(f"EP{c['devices']} {c['routing']}{c['tag']}: {c['tasks'] or 0:,} tasks, "
+              f"{c['seconds']:.0f} s; prediction error " + ", ".join(
+                  f"{n} {r.get('prediction_error', 0):+.1%}" for n, r in c["runs"].items()),
+              file=sys.stderr)
         for name, r in c["runs"].items():
             if "error" in r:
                 print(f"  {name}: no plan: {r['error']}", file=sys.stderr)
     if a.json:
-        write_atomic(a.json, json.dumps({"spec": "examples/deepseek_moe.hpm", "tiling": "fine",
+        write_atomic(a.json, json.dumps({"spec": "examples/deepseek_superpod.hpm",
                                          "cases": cases}, indent=1))
-    return 1 if outcome.failed else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

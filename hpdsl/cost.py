@@ -8,6 +8,9 @@ Per workload task on core type C (with `count` instances per device), queue rate
                                                             bytes_hbm: its compulsory part)
              = bytes / (B_HBM / count)                      otherwise (no reuse possible)
     transfer = bytes_sent / B_link                          sends to another device only
+                                                            (on a route of several links and
+                                                            a fabric: its slowest resource,
+                                                            hpdsl.topology.send_ns)
     time     = ceil(max(compute, memory, transfer) + overhead)
     overhead = TASK_OVERHEAD_CYCLES / clock                 (0 if the hardware has no clock)
 
@@ -25,6 +28,7 @@ from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.spec import CoreType, Hardware
+from hpdsl.topology import send_ns
 
 INELIGIBLE = -1
 # int64 ns summed over up to millions of tasks stay exact below this (the spec's limit on
@@ -88,9 +92,8 @@ def work_times(graph: TaskGraph, hw: Hardware, core: CoreType, sel: np.ndarray,
     t = np.maximum(t, np.divide(nbytes * 1e9, bw, out=np.zeros(len(sel)), where=bw > 0))
     if cached and offchip:
         t = np.maximum(t, graph.bytes_hbm[sel] / hbm_share(hw, core) * 1e9)
-    if hw.link is not None:
-        remote = (graph.dst[sel] >= 0) & (graph.dst[sel] != graph.device[sel])
-        t = np.maximum(t, np.where(remote, graph.bytes_sent[sel], 0.0) / hw.link.bandwidth * 1e9)
+    if hw.link is not None or hw.package_link is not None:
+        t = np.maximum(t, send_ns(graph, hw, sel))
     return t + task_overhead_ns(hw)
 
 

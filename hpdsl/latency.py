@@ -24,8 +24,10 @@ from hpdsl.spec import Hardware
 
 
 def link_latency(hw: Hardware) -> int:
-    """ns a transfer between devices adds (0 when the hardware declares no link)."""
-    return int(hw.link.latency) if hw.link is not None else 0
+    """ns a transfer between devices adds (0 when the hardware declares no link): the
+    largest latency of the hardware's links, whichever a send's route takes (one figure
+    per hardware keeps each event to one latency; docs/design.md, "Routes")."""
+    return max((int(k.latency) for k in (hw.link, hw.package_link) if k is not None), default=0)
 
 
 def max_latency(hw: Hardware) -> int:

@@ -95,11 +95,31 @@ class Memory:
     loc: Loc | None = None
 
 
+# Where a link runs (`link ... scope S`): between the dies of one package, or from a die
+# to the fabric beyond its package (every other device). A link without a scope is the
+# latter, which is what one `link` always meant: every send to another device uses it.
+PACKAGE, FABRIC = "package", "fabric"
+SCOPES = (PACKAGE, FABRIC)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     name: str
     bandwidth: float               # bytes/s per direction per device
     latency: int                   # ns
+    loc: Loc | None = None
+    scope: str = FABRIC
+
+
+@dataclass(frozen=True, slots=True)
+class Fabric:
+    """The switched network beyond the dies' fabric links (`fabric NAME bandwidth B
+    per_peer T`): each die's share of it per direction, and the time a collective spends
+    per peer it reaches through it (docs/language.md#topology)."""
+
+    name: str
+    bandwidth: float               # bytes/s per direction per device
+    per_peer: int                  # ns per (op, peer) pair, on the port of each end
     loc: Loc | None = None
 
 
@@ -110,13 +130,18 @@ class Hardware(_Located):
     clock: float | None = None     # Hz
     memory: Memory | None = None
     cache: Memory | None = None
-    link: Link | None = None
-    sync_flags: int = 1024
+    link: Link | None = None       # the link to the fabric (scope fabric, or the only link)
+    sync_flags: int = 1024        # event counters per device; HyperParallel-MoE's software
+                                   # MAX_EVENT_NUM (its runtime config), not a hardware limit
     sync_latency: int = 0          # ns, signal-to-wakeup
     launch: int = 0                # ns per kernel launch incl. host synchronization
     loc: Loc | None = None
-    # where the one-line statements were written (clock, sync, launch)
+    # where the one-line statements were written (clock, sync, launch, package)
     locs: tuple[tuple[str, Loc], ...] = ()
+    package_link: Link | None = None   # between the dies of one package (scope package)
+    package_dies: int = 1          # dies per package: devices d and e share one when
+                                   # d // package_dies == e // package_dies
+    fabric: Fabric | None = None
 
     def core(self, name: str) -> CoreType:
         for c in self.cores:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hpdsl.errors import UserError, did_you_mean
-from hpdsl.settings import Settings, apply_hardware, apply_settings
+from hpdsl.settings import Settings
+from hpdsl.settings_apply import apply_hardware, apply_settings
 from hpdsl.spec import Graph, Spec, Tiling
 
 

@@ -17,7 +17,7 @@ from .tokens import grammar_terms
 PATH = Path(__file__).with_name("hpm.tmLanguage.json")
 # statement keywords a declared name follows (coloured as a declaration)
 DECLARING = ("hardware", "workload", "tiling", "graph", "core", "queue", "buffer", "memory",
-             "cache", "link", "op", "task")
+             "cache", "link", "fabric", "op", "task")
 
 
 def build() -> dict:

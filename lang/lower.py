@@ -11,10 +11,11 @@ import math
 
 from hpdsl.errors import Diagnostic, Loc, Names, did_you_mean
 from hpdsl.routing import KINDS as ROUTING_KINDS
-from hpdsl.spec import (ANY, DEFAULT_K_SLICE, Buffer, CoreType, Graph, Hardware, Link, Memory,
+from hpdsl.spec import (ANY, DEFAULT_K_SLICE, Buffer, CoreType, Graph, Hardware, Memory,
                         Op, Queue, Routing, Spec, Task, TileRule, Tiling, Workload)
 from hpdsl.units import DTYPE_BYTES, to_si, unit_problem, value_problem
 
+from . import topology
 from .load import Source, loc_of
 from .lower_ops import lower_op, lower_rates
 
@@ -81,6 +82,9 @@ class _Lowering:
         for item in hw.items:
             kind = type(item).__name__
             key = item.which if kind == "MemoryDecl" else kind.lower()
+            if kind in topology.KINDS:      # link, package, fabric
+                topology.lower(self, hw.name, item, singles)
+                continue
             if kind != "Core":
                 if key in singles:
                     self.err(self.loc(item), f"hardware '{hw.name}' already has a '{key}' "
@@ -98,11 +102,6 @@ class _Lowering:
                 if size is not None and bw is not None:
                     mem = Memory(item.name, int(size), bw, self.loc(item))
                 singles[key] = (mem, self.loc(item))
-            elif kind == "Link":
-                bw = self.quantity(item.bandwidth, "bandwidth", f"link '{item.name}' bandwidth")
-                lat = self.time_ns(item.latency, f"link '{item.name}' latency")
-                link = None if bw is None or lat is None else Link(item.name, bw, lat, self.loc(item))
-                singles[key] = (link, self.loc(item))
             elif kind == "Sync":
                 flags = self.number(item.flags, "sync flags")
                 lat = self.time_ns(item.latency, "sync latency")
@@ -118,9 +117,10 @@ class _Lowering:
             clock=singles.get("clock", (None, None))[0],
             memory=singles.get("memory", (None, None))[0],
             cache=singles.get("cache", (None, None))[0],
-            link=singles.get("link", (None, None))[0],
             loc=self.loc(hw),
-            locs=tuple((k, v[1]) for k, v in singles.items() if k in ("clock", "sync", "launch")),
+            locs=tuple((k, v[1]) for k, v in singles.items()
+                       if k in ("clock", "sync", "launch", "package")),
+            **topology.fields(singles),
             **{k: v for k, v in given.items() if v is not None})
 
     def core(self, c) -> CoreType:

@@ -27,14 +27,16 @@ from .tokens import Token, quantity_keywords, tokenize
 # grammar keyword in exactly one of STARTS or INNER, so a new keyword must be placed here.
 STARTS = {
     "top": frozenset({"import", "hardware", "workload", "tiling", "graph"}),
-    "hardware": frozenset({"clock", "core", "memory", "cache", "link", "sync", "launch"}),
+    "hardware": frozenset({"clock", "core", "memory", "cache", "link", "package", "fabric",
+                           "sync", "launch"}),
     "core": frozenset({"queue", "buffer", "k_slice"}),
     "workload": frozenset({"devices", "tokens", "hidden", "expert_ffn", "experts", "dtype",
                            "routing", "op", "layers", "placement"}),
     "graph": frozenset({"task"}),
 }
 INNER = frozenset({"on", "for", "count", "does", "rate", "size", "bandwidth", "latency",
-                   "flags", "topk", "seed", "n", "chunk", "tile", "x", "takes", "after"})
+                   "flags", "topk", "seed", "n", "chunk", "tile", "x", "takes", "after",
+                   "scope", "dies", "per_peer"})
 TOP_KINDS = ("hardware", "workload", "tiling", "graph")
 MEMBER_KINDS = {"hardware": "core", "workload": "op", "graph": "task"}   # block -> its members
 
@@ -115,7 +117,7 @@ def expect(block: Block, stmt: list[Token]) -> Role:
         return Role("unit")
     head, kind = words[0], block.kind
     if n == 1 and head in ("hardware", "workload", "tiling", "graph", "core", "queue", "buffer",
-                           "memory", "cache", "link", "op", "task"):
+                           "memory", "cache", "link", "fabric", "op", "task"):
         return Role("name")
     if kind == "top":
         if head == "import" and n == 1:

@@ -23,7 +23,7 @@ from hpdsl.errors import UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule, ScheduleError, check_schedule
-from hpdsl.solvers import heft_ins, listsched, reuse, serial, z3opt
+from hpdsl.solvers import heft_ins, hpmoe, listsched, reuse, serial, z3opt
 from hpdsl.solvers.bounds import bounds
 from hpdsl.solvers.context import Context
 from hpdsl.solvers.options import Options
@@ -60,6 +60,8 @@ register("heft-ins", "textbook HEFT: upward rank, earliest finish over every wor
          "insertion into idle gaps", heft_ins.heft_ins)
 register("heft-l2", "HEFT that earns weight reuse in L2: experts one after another (waves), "
          "rank-aware sends", reuse.heft_l2)
+register("hpmoe", "HyperParallel-MoE's runtime: static strided per-queue task lists (24 "
+         "cube, odd vector blocks), ops in order, rank-aware sends", hpmoe.hpmoe)
 register("dispatch", "non-delay list schedule: earliest possible start first, HEFT rank "
          "breaks ties", listsched.dispatch)
 register("cp", "non-delay list schedule, critical path (longest path through a task) first",

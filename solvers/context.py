@@ -22,6 +22,7 @@ from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.latency import graph_latencies
 from hpdsl.machine import Machine
+from hpdsl.topology import routes, send_ns
 
 # the contexts of the last few (graph, machine) pairs, matched by identity: schedulers run
 # one after another on one pair (compare, the portfolio, z3's warm start) share one
@@ -133,12 +134,42 @@ class Context:
 
     @cached_property
     def link_ns(self) -> np.ndarray:
-        """int64 per task: ns a send to another device holds the links at full bandwidth."""
+        """int64 per task: ns a send to another device holds the links at full bandwidth
+        (on a route of several resources: the slowest one's, `topology.send_ns`)."""
         g, hw = self.graph, self.machine.hardware
+        if hw.package_link is not None or hw.fabric is not None:
+            return np.ceil(send_ns(g, hw, np.arange(self.n))).astype(np.int64)
         if hw.link is None or not hw.link.bandwidth:
             return np.zeros(self.n, np.int64)
         remote = (g.dst >= 0) & (g.dst != g.device)
         return np.where(remote, np.ceil(g.bytes_sent / hw.link.bandwidth * 1e9), 0).astype(np.int64)
+
+    @cached_property
+    def route_ns(self) -> list[tuple[tuple[int, int], ...]]:
+        """Per task, the link timelines its send holds and for how long: ((timeline, ns),
+        ...), () for every other task. Timelines per device d: 6d + 0/1 the fabric link
+        out/in, 2/3 the package link out/in, 4/5 the fabric port out/in (`topology`)."""
+        g, hw = self.graph, self.machine.hardware
+        out: list[tuple[tuple[int, int], ...]] = [()] * self.n
+        if hw.package_link is None and hw.fabric is None:
+            for t in np.flatnonzero(self.link_ns > 0).tolist():
+                ns = int(self.link_ns[t])
+                out[t] = ((6 * int(g.device[t]), ns), (6 * int(g.dst[t]) + 1, ns))
+            return out
+        t = np.flatnonzero(self.link_ns > 0)
+        r = routes(g, hw, t)
+        bw = np.where(r.package, hw.package_link.bandwidth if hw.package_link else 1.0,
+                      hw.link.bandwidth if hw.link else 1.0)
+        link = np.ceil(r.link_bytes / bw * 1e9).astype(np.int64).tolist()
+        fab = hw.fabric.bandwidth if hw.fabric else 1.0
+        port = np.ceil(r.port_bytes / fab * 1e9).astype(np.int64).tolist()
+        for i, (u, pkg) in enumerate(zip(t.tolist(), r.package.tolist())):
+            src, dst, k = 6 * int(g.device[u]), 6 * int(g.dst[u]), 2 if pkg else 0
+            got = ((src + k, link[i]), (dst + k + 1, link[i])) if link[i] else ()
+            if port[i]:
+                got += ((src + 4, port[i]), (dst + 5, port[i]))
+            out[u] = got
+        return out
 
     @cached_property
     def ratr(self) -> np.ndarray:

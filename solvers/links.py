@@ -1,7 +1,8 @@
-"""Link timelines for the placer: busy intervals per device link, first fit across two.
+"""Link timelines for the placer: busy intervals per device link, first fit across a route.
 
 A send to another device holds its device's link out and the destination's link in for
-`bytes / bandwidth` ns. Unlike the workers, links are back-filled: a list scheduler
+`bytes / bandwidth` ns (on a route of several links and fabric ports, each for its own
+time there: `Context.route_ns`). Unlike the workers, links are back-filled: a list scheduler
 places tasks in priority order, not time order, and a send placed late in time must not
 block the link for an earlier-ready send placed after it (the gap would be idle link
 time that fair sharing in the emulator would use).
@@ -47,8 +48,20 @@ def first_fit(a: Timeline, b: Timeline, t: int, d: int) -> int:
 
 def fit_all(timelines, t: int, d: int) -> int:
     """Earliest start >= t at which every timeline is free for d ns."""
+    return fit_route([(tl, d) for tl in timelines], t)
+
+
+def fit_route(held, t: int) -> int:
+    """Earliest start >= t at which every (timeline, ns) of `held` is free for its ns: a
+    send on a route holds each of its links and fabric ports for its own time there.
+
+    >>> a, b = Timeline(), Timeline()
+    >>> a.add(0, 10); b.add(12, 10)
+    >>> fit_route([(a, 5), (b, 2)], 0), fit_route([(a, 5), (b, 5)], 0)
+    (10, 22)
+    """
     while True:
-        for tl in timelines:
+        for tl, d in held:
             c = tl.conflict(t, d)
             if c is not None:
                 t = c

@@ -13,9 +13,10 @@ predecessor are not examined; for them the latency is charged as if they did not
 safe (never too early) and at most one sync latency late.
 
 Links: a send to another device also needs its device's link out (injection) and the
-destination's link in (ejection) for `bytes_sent / link bandwidth` ns. Per device the
-placer keeps the busy intervals of both (`links.Timeline`), and a send starts at the
-first time both are free for that long: sends are serialized per link at full bandwidth,
+destination's link in (ejection) for `bytes_sent / link bandwidth` ns, and on a route
+through a package link or a fabric the resources of that route, each for its own time
+(`Context.route_ns`, `hpdsl.topology`). Per device the placer keeps the busy intervals of
+each (`links.Timeline`), and a send starts at the first time all are free for that long: sends are serialized per link at full bandwidth,
 which is what fair sharing gives in aggregate (k sends sharing a link each take k times
 as long). The send still occupies its worker for its cost-model time; only its start
 moves. Unlike the workers, links are back-filled (see `links`).
@@ -27,7 +28,7 @@ import heapq
 import numpy as np
 
 from hpdsl.solvers.context import Context
-from hpdsl.solvers.links import Timeline, first_fit
+from hpdsl.solvers.links import Timeline, fit_route
 
 
 class Placer:
@@ -63,10 +64,11 @@ class Placer:
         self.arrival = [0] * n          # latest (pred end + cross-worker latency) so far
         self.arrival_worker = [-1] * n  # the worker of the pred that set `arrival`
         self.free = [0] * len(ctx.machine.workers)
-        self.xfer = ctx.link_ns.tolist()    # link occupancy of remote sends, else 0
         self.dst = g.dst.tolist()
-        self.link_out = [Timeline() for _ in range(max(1, ctx.machine.devices))]
-        self.link_in = [Timeline() for _ in range(max(1, ctx.machine.devices))]
+        # per device 6 link timelines (Context.route_ns); per remote send the ones it holds
+        self.timelines = [Timeline() for _ in range(6 * max(1, ctx.machine.devices))]
+        tl = self.timelines
+        self.held = [tuple((tl[i], ns) for i, ns in r) for r in ctx.route_ns]
         self.heaps: list[list[tuple[int, int]]] = []
         self.members: list[frozenset[int]] = []
         self.pools_of_worker: dict[int, list[int]] = {}
@@ -106,10 +108,9 @@ class Placer:
         return self.link_fit(t, max(self.arrival[t], not_before, f_min))
 
     def link_fit(self, t: int, st: int) -> int:
-        """The first start >= st at which a remote send finds both its links free."""
-        if not self.xfer[t]:
-            return st
-        return first_fit(self.link_out[self.dev[t]], self.link_in[self.dst[t]], st, self.xfer[t])
+        """The first start >= st at which a remote send finds its route's links free."""
+        held = self.held[t]
+        return fit_route(held, st) if held else st
 
     def _ready_on(self, t: int, w: int, not_before: int) -> int:
         """Exact data-ready time of t on worker w (same-worker edges pay no latency)."""
@@ -156,14 +157,25 @@ class Placer:
                 if key < best[0]:
                     best = (key, w, st, d)
         _, w, st, d = best
+        return self._commit(t, w, st, d)
+
+    def place_on(self, t: int, w: int, core: int, not_before: int) -> int:
+        """Place task t (all its preds placed) on worker w, of core type index `core`, at
+        the earliest time its data, w and its route's links allow; return its end time
+        (a scheduler that fixes the worker itself: `hpmoe`)."""
+        r = self._ready_on(t, w, not_before)
+        st = self.link_fit(t, r if r > self.free[w] else self.free[w])
+        return self._commit(t, w, st, self.times_by_core[core][t])
+
+    def _commit(self, t: int, w: int, st: int, d: int) -> int:
+        free = self.free
         fin = st + d
         self.worker[t], self.start[t], self.end[t] = w, st, fin
-        if self.xfer[t]:
-            self.link_out[self.dev[t]].add(st, self.xfer[t])
-            self.link_in[self.dst[t]].add(st, self.xfer[t])
+        for tl, ns in self.held[t]:
+            tl.add(st, ns)
         if fin != free[w]:
             free[w] = fin
-            for pid in self.pools_of_worker[w]:
+            for pid in self.pools_of_worker.get(w, ()):
                 heapq.heappush(self.heaps[pid], (fin, w))
         # pass the data-arrival time on to the successors
         arrival, aw, succ, slat = self.arrival, self.arrival_worker, self.succ, self.slat

@@ -22,7 +22,8 @@ ACCEPTANCE = {
 def test_example_count():
     # Adding an example? Add it here and make sure it loads (the test below does).
     assert [p.relative_to(ROOT / "examples").as_posix() for p in EXAMPLES] == [
-        "a3.hpm", "deepseek_moe.hpm", "diamond.hpm", "ft06.hpm",
+        "a3.hpm", "a3_superpod.hpm", "deepseek_moe.hpm", "deepseek_superpod.hpm",
+        "diamond.hpm", "ft06.hpm",
         "labs/expert_waves.hpm", "labs/idle_wait.hpm", "labs/l2_reuse.hpm",
         "labs/list_gap.hpm", "labs/sync_race.hpm", "labs/tile_sizes.hpm", "mixtral_h100.hpm",
         "qwen_moe_a3.hpm", "toy.hpm"]

@@ -164,7 +164,7 @@ PINNED = [
         "syntax_bad_number_with_error.hpm:7:25: error: syntax error: expected a number but found 'fast'",
     ]),
     ('syntax_eof', [
-        "syntax_eof_with_error.hpm:3:1: error: syntax error: expected ';', 'cache', 'clock', 'core', 'launch', 'link', 'memory', 'sync', '{' or '}' but found end of file",
+        "syntax_eof_with_error.hpm:3:1: error: syntax error: expected ';', 'cache', 'clock', 'core', 'fabric', 'launch', 'link', 'memory', 'package', 'sync', '{' or '}' but found end of file",
     ]),
     ('syntax', [
         "syntax_with_error.hpm:2:13: error: syntax error: expected 'count' but found '2'",
@@ -325,4 +325,5 @@ def test_syntax_error_reports_one_located_sentence():
     with pytest.raises(UserError) as info:
         loads("hardware H {\n  core C count 1\n  sync flags 4 latency 0 us us\n}\n", "s.hpm")
     assert str(info.value) == ("s.hpm:3:29: error: syntax error: expected ';', 'cache', 'clock', "
-                               "'core', 'launch', 'link', 'memory', 'sync' or '}' but found 'us'")
+                               "'core', 'fabric', 'launch', 'link', 'memory', 'package', 'sync' or '}' "
+                               "but found 'us'")

@@ -55,7 +55,7 @@ def test_vocabularies_come_from_their_registries():
     every_unit = [u for table in UNITS.values() for u in table]
     assert _labels_at(a3.replace("clock 1.85 GHz", "clock 1.85 G@@")) == every_unit
     assert _labels_at("hardware H {\n  @@\n}", path=None) == [
-        "cache", "clock", "core", "launch", "link", "memory", "sync"]
+        "cache", "clock", "core", "fabric", "launch", "link", "memory", "package", "sync"]
 
 
 def test_import_completes_spec_files_of_the_folder(tmp_path):

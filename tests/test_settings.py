@@ -5,8 +5,9 @@ import pytest
 
 from generate_cases import HW, make
 from hpdsl.errors import UserError
-from hpdsl.settings import (HardwareSetting, RoutingSetting, Settings, apply_hardware,
-                            apply_settings, parse_routing, parse_settings)
+from hpdsl.settings import (HardwareSetting, RoutingSetting, Settings, parse_routing,
+                            parse_settings)
+from hpdsl.settings_apply import apply_hardware, apply_settings
 from hpdsl.spec import CoreType, Hardware, Queue
 
 

@@ -16,7 +16,8 @@ def test_keywords_and_number_pattern_come_from_the_grammar():
 
 def test_quantity_keywords_are_the_grammars_quantity_fields():
     assert quantity_keywords() == {"clock": 0, "rate": 0, "buffer": 1, "size": 0,
-                                   "bandwidth": 0, "latency": 0, "launch": 0, "takes": 0}
+                                   "bandwidth": 0, "latency": 0, "launch": 0, "takes": 0,
+                                   "per_peer": 0}
 
 
 def test_units_strings_and_comments():

@@ -24,8 +24,27 @@ from hpdsl.emulator.fluid import Fluid
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import Plan
+from hpdsl.topology import routes
 
-HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
+# resources per device, index = device * stride + kind; a hardware with a package link
+# or a fabric adds PACKAGE_OUT/IN and then PORT_OUT/IN (the stride is 4, 6 or 8: `Layout`)
+HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3
+
+
+class Layout(NamedTuple):
+    """Where each device's resources sit in a `Fluid` (offsets None where absent)."""
+
+    stride: int
+    package: int | None     # PACKAGE_OUT; PACKAGE_IN is the next one
+    port: int | None        # PORT_OUT; PORT_IN is the next one
+    package_dies: int
+
+    @staticmethod
+    def of(hw) -> "Layout":
+        package = 4 if hw.package_link is not None else None
+        port = (6 if package else 4) if hw.fabric is not None else None
+        return Layout(4 + 2 * (package is not None) + 2 * (port is not None), package, port,
+                      max(1, hw.package_dies))
 
 
 class Claim(NamedTuple):
@@ -47,21 +66,29 @@ class Flow(NamedTuple):
 class Claims:
     """Builds claims on one `Fluid`, a group per distinct set of resources."""
 
-    __slots__ = ("fluid", "groups")
+    __slots__ = ("fluid", "groups", "layout")
 
-    def __init__(self, fluid: Fluid):
-        self.fluid, self.groups = fluid, {}
+    def __init__(self, fluid: Fluid, layout: Layout = Layout(4, None, None, 1)):
+        self.fluid, self.groups, self.layout = fluid, {}, layout
 
-    def claim(self, d: int, dst: int, l2: float, hbm: float, link: float) -> Claim | None:
+    def claim(self, d: int, dst: int, l2: float, hbm: float, link: float,
+              port: float = 0.0) -> Claim | None:
         """The claim of a task on device d (a send to dst) moving l2, hbm and link bytes per
-        ns. A resource is in the group only where the demand is > 0, or the task would be
-        slowed by a resource it does not use."""
-        m = d * 4
+        ns, and `port` on the fabric ports (`hpdsl.topology.routes`: a send in one package
+        takes the package link where there is one). A resource is in the group only where
+        the demand is > 0, or the task would be slowed by a resource it does not use."""
+        lay = self.layout
+        m, r = d * lay.stride, dst * lay.stride
         dm = ((m + L2, l2),) if l2 > 0 else ()
         if hbm > 0:
             dm += ((m + HBM, hbm),)
         if link > 0:
-            dm += ((m + LINK_OUT, link), (dst * 4 + LINK_IN, link))
+            k = LINK_OUT
+            if lay.package is not None and d // lay.package_dies == dst // lay.package_dies:
+                k = lay.package
+            dm += ((m + k, link), (r + k + 1, link))
+        if port > 0:
+            dm += ((m + lay.port, port), (r + lay.port + 1, port))
         if not dm:
             return None
         res = tuple(r for r, _ in dm)
@@ -72,24 +99,36 @@ class Claims:
 
 
 def fluid_for(machine: Machine) -> Fluid:
-    """A `Fluid` over every device's HBM, L2, link injection and link ejection, in
-    bytes per ns (1 where the hardware lacks the level: no demand is ever put on it)."""
+    """A `Fluid` over every device's HBM, L2, link injection and link ejection (and the
+    package link's and fabric port's, where declared: `Layout`), in bytes per ns (1 where
+    the hardware lacks the level: no demand is ever put on it)."""
     hw = machine.hardware
 
     def gb(level) -> float:
         return level.bandwidth / 1e9 if level is not None else 1.0
 
     # links are the first stage: a send's memory demand counts at its link-bound rate
-    return Fluid([gb(hw.memory), gb(hw.cache), gb(hw.link), gb(hw.link)] * machine.devices,
-                 [False, False, True, True] * machine.devices)
+    cap, first = [gb(hw.memory), gb(hw.cache), gb(hw.link), gb(hw.link)], [False, False, True, True]
+    for part in (hw.package_link, hw.fabric):
+        if part is not None:
+            cap += [gb(part)] * 2
+            first += [True, True]
+    return Fluid(cap * machine.devices, first * machine.devices)
+
+
+def claims_for(fluid: Fluid, machine: Machine) -> Claims:
+    """`Claims` on `fluid` (from `fluid_for(machine)`) with the machine's layout."""
+    return Claims(fluid, Layout.of(machine.hardware))
 
 
 def remote_bytes(graph: TaskGraph, machine: Machine, task: np.ndarray) -> np.ndarray:
-    """Per task, the bytes it sends over the link (0 for a put to its own device)."""
-    if machine.hardware.link is None:
-        return np.zeros(len(task))
-    remote = (graph.dst[task] >= 0) & (graph.dst[task] != graph.device[task])
-    return np.where(remote, graph.bytes_sent[task], 0.0)
+    """Per task, the bytes it sends over its link (0 for a put to its own device)."""
+    return routes(graph, machine.hardware, task).link_bytes
+
+
+def port_bytes(graph: TaskGraph, machine: Machine, task: np.ndarray) -> np.ndarray:
+    """Per task, the bytes-equivalent it puts on the fabric ports (`topology.routes`)."""
+    return routes(graph, machine.hardware, task).port_bytes
 
 
 def flows(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: np.ndarray,
@@ -103,16 +142,17 @@ def flows(graph: TaskGraph, machine: Machine, plan: Plan, dur: np.ndarray, ex: n
     nbytes = (graph.bytes_in[t] + graph.bytes_out[t]) / d
     l2 = nbytes if hw.cache is not None else np.zeros(len(ex))
     hbm = nbytes if hw.memory is not None else np.zeros(len(ex))
-    link = remote_bytes(graph, machine, t) / d
+    r = routes(graph, hw, t)
+    link, port = r.link_bytes / d, r.port_bytes / d
     moving = (l2 > 0) | (hbm > 0) | (link > 0)
     if not np.any(moving):
         return None
     out: list[Flow | None] = [None] * len(plan.code)
-    claims = Claims(fluid)
+    claims = claims_for(fluid, machine)
     made: dict[tuple, Flow] = {}     # tiles of one op on one device mostly ask the same
     task = t[moving]
     keys = zip(graph.device[task].tolist(), graph.dst[task].tolist(), l2[moving].tolist(),
-               hbm[moving].tolist(), link[moving].tolist())
+               hbm[moving].tolist(), link[moving].tolist(), port[moving].tolist())
     for i, key in zip(ex[moving].tolist(), keys):
         f = made.get(key)
         if f is None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from hpdsl.cost import cached_times, task_overhead_ns
 from hpdsl.emulator.cache import L2Cache
-from hpdsl.emulator.demand import Claim, Claims, Flow, remote_bytes
+from hpdsl.emulator.demand import Claim, Claims, Flow, port_bytes, remote_bytes
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.ops import KINDS
@@ -92,7 +92,7 @@ class Cached:
     """The L2 cache model decides each task's HBM traffic, hence its time and claim."""
 
     __slots__ = ("cache", "claims", "task", "dev", "dst", "base", "share", "over", "l2",
-                 "link", "back", "hbm_rate", "busy", "hits")
+                 "link", "port", "back", "hbm_rate", "busy", "hits")
     timed = True       # what hits depends on what ran before
 
     def __init__(self, graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
@@ -116,6 +116,7 @@ class Cached:
         nbytes = graph.bytes_in[t] + graph.bytes_out[t]
         self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
         self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
+        self.port = self._spread(n, ex, port_bytes(graph, machine, t), 0.0)
         self.back: dict[int, float] = {}     # device -> L2 traffic not yet running
         self.busy: set[int] = set()          # devices whose L2 traffic runs now
         self.hbm_rate = hw.memory.bandwidth / 1e9
@@ -139,15 +140,16 @@ class Cached:
         if self.claims is None:
             return work, None
         if not miss:            # most tasks: the same claim as every alike task that hits
-            key = (d, self.dst[i], work, self.l2[i], self.link[i])
+            key = (d, self.dst[i], work, self.l2[i], self.link[i], self.port[i])
             c = self.hits.get(key, 0)
             if c == 0:
                 w = max(work, 1)
-                c = self.hits[key] = self.claims.claim(d, key[1], key[3] / w, 0.0, key[4] / w)
+                c = self.hits[key] = self.claims.claim(d, key[1], key[3] / w, 0.0, key[4] / w,
+                                                       key[5] / w)
             return work, c
         w = max(work, 1)
         return work, self.claims.claim(d, self.dst[i], self.l2[i] / w, miss / w,
-                                       self.link[i] / w)
+                                       self.link[i] / w, self.port[i] / w)
 
     def ends(self, i: int) -> None:
         self.cache.end(self.task[i], self.back)

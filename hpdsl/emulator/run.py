@@ -24,7 +24,7 @@ import numpy as np
 from hpdsl import progress
 from hpdsl.cost import task_times
 from hpdsl.emulator.dataflow import event_latency, run_dataflow
-from hpdsl.emulator.demand import Claims, flows, fluid_for
+from hpdsl.emulator.demand import claims_for, flows, fluid_for
 from hpdsl.emulator.memory import memory_model
 from hpdsl.emulator.record import Record
 from hpdsl.emulator.streams import Outcome, Streams
@@ -61,7 +61,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
         fluid = fluid_for(machine) if contention and n else None
         fl = flows(graph, machine, plan, dur_a, ex, fluid) if fluid is not None else None
         model = memory_model(graph, machine, plan, ex, s.dur,
-                             None if fluid is None else Claims(fluid), l2, fl, cache)
+                             None if fluid is None else claims_for(fluid, machine), l2, fl, cache)
         if not model.timed and ev_lat is not None and engine == "auto":
             out = run_dataflow(s, ev_lat.tolist())
         else:

@@ -1,4 +1,5 @@
-"""Checks of a `hardware` declaration: core types, queues, buffers, memories, link, sync."""
+"""Checks of a `hardware` declaration: core types, queues, buffers, memories, sync (links:
+`topology.py`)."""
 from __future__ import annotations
 
 from hpdsl.errors import Diagnostic, did_you_mean
@@ -6,6 +7,7 @@ from hpdsl.ops import CAPABILITIES
 from hpdsl.spec import ANY, Hardware
 
 from .common import duplicates, not_negative, positive
+from .topology import check_topology
 
 
 def check_hardware(hw: Hardware) -> list[Diagnostic]:
@@ -34,9 +36,7 @@ def check_hardware(hw: Hardware) -> list[Diagnostic]:
         if m is not None:
             positive(d, m.loc, f"{kind} '{m.name}' size", m.size)
             positive(d, m.loc, f"{kind} '{m.name}' bandwidth", m.bandwidth)
-    if hw.link is not None:
-        positive(d, hw.link.loc, f"link '{hw.link.name}' bandwidth", hw.link.bandwidth)
-        not_negative(d, hw.link.loc, f"link '{hw.link.name}' latency", hw.link.latency, " ns")
+    check_topology(d, hw)
     positive(d, hw.loc_of("sync"), "sync flags", hw.sync_flags, "sync flags")
     not_negative(d, hw.loc_of("sync"), "sync latency", hw.sync_latency, " ns")
     not_negative(d, hw.loc_of("launch"), "launch", hw.launch, " ns")
