@@ -133,23 +133,22 @@ def _sampled(machine: Machine, on: np.ndarray, limit: int, where: str) -> Rows:
     hw, q = machine.hardware, _queues(machine)
     core = machine.worker_core[on]
     have = [int((core == c).sum()) for c in range(len(hw.cores))]
-    share = [0] * len(have)
-    left = limit
-    while left > 0:   # equal shares, what a small core type leaves goes to the others
-        open_ = [c for c in range(len(have)) if share[c] < have[c]]
-        if not open_:
+    inst = [have[c] // q[c] for c in range(len(have))]
+    take = [1 if i else 0 for i in inst]     # every core type keeps one whole instance
+    left = limit - sum(t * k for t, k in zip(take, q))
+    while True:   # then an instance at a time to the type with the fewest rows, while it fits
+        fits = [c for c in range(len(have)) if take[c] < inst[c] and q[c] <= left]
+        if not fits:
             break
-        each = max(1, left // len(open_))
-        for c in open_:
-            give = min(each, have[c] - share[c], left)
-            share[c] += give
-            left -= give
+        c = min(fits, key=lambda c: (take[c] * q[c], c))
+        take[c] += 1
+        left -= q[c]
     keep, parts = [], []
     one = len(set(machine.worker_device[on].tolist())) == 1
     for c, ct in enumerate(hw.cores):
         if not have[c]:
             continue
-        k = max(1, share[c] // q[c]) * q[c]   # whole instances, one at least
+        k = take[c] * q[c]
         keep.append(on[core == c][:k])
         if k >= have[c]:
             parts.append(f"{ct.name} all {have[c]}")

@@ -140,3 +140,12 @@ def test_every_core_type_is_drawn_within_the_limit(cores, devices, limit, device
                 and m.workers[v].core == m.workers[w].core
                 and m.workers[v].instance == m.workers[w].instance}
         assert inst <= set(rows.tolist())
+
+
+def test_shares_are_whole_instances_within_the_limit():
+    # a one-queue type with two instances and a two-queue type with one, three rows:
+    # shares counted in rows gave each type one row, and the two-queue type's one
+    # instance then took two (four rows in all)
+    m = machine([("C0", 2, 1), ("C1", 1, 2)], 1)
+    rows, _ = rows_for(m, parse_view(None, "3"))
+    assert len(rows) == 3 and {m.workers[w].core for w in rows} == {"C0", "C1"}
