@@ -32,6 +32,8 @@ class EmulatorOptions:
     l2: bool = True             # L2 caches data blocks (False: it holds nothing, all to HBM)
     cache: bool = True          # False: no cache model, every task its cost-model time (whose
                                 # memory part is the scheduler's estimate): for comparisons only
+    sharing: str = "proportional"   # bandwidth sharing: "proportional" or "max-min"
+                                    # (docs/emulator.md, Contention model)
     max_findings: int = 20      # per kind, before "... and N more"
 
 
@@ -39,7 +41,8 @@ def emulate(graph: TaskGraph, machine: Machine, plan: Plan,
             options: EmulatorOptions | None = None) -> Result:
     """Run `plan` on the emulated `machine` and return times, measurements and findings."""
     o = options or EmulatorOptions()
-    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2, cache=o.cache)
+    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2, cache=o.cache,
+                   sharing=o.sharing)
     w = plan.exec_queue(graph.n_tasks)
     mk = rec.makespan
     busy = worker_busy(rec.start, rec.end, w, len(machine.workers), mk)

@@ -21,11 +21,13 @@ from typing import NamedTuple
 import numpy as np
 
 from hpdsl.emulator.fluid import Fluid
+from hpdsl.emulator.maxmin import MaxMin
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import Plan
 
 HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3   # resources per device, index = device * 4 + kind
+SHARING = ("proportional", "max-min")     # bandwidth sharing rules (docs/emulator.md)
 
 
 class Claim(NamedTuple):
@@ -71,16 +73,21 @@ class Claims:
         return Claim(g, dm)
 
 
-def fluid_for(machine: Machine) -> Fluid:
-    """A `Fluid` over every device's HBM, L2, link injection and link ejection, in
-    bytes per ns (1 where the hardware lacks the level: no demand is ever put on it)."""
+def fluid_for(machine: Machine, sharing: str = "proportional") -> Fluid:
+    """A `Fluid` (or, for `sharing` "max-min", a `MaxMin`) over every device's HBM, L2,
+    link injection and link ejection, in bytes per ns (1 where the hardware lacks the
+    level: no demand is ever put on it)."""
+    if sharing not in SHARING:
+        raise ValueError(f"unknown bandwidth sharing rule {sharing!r}: expected one of "
+                         f"{', '.join(SHARING)}")
     hw = machine.hardware
 
     def gb(level) -> float:
         return level.bandwidth / 1e9 if level is not None else 1.0
 
     # links are the first stage: a send's memory demand counts at its link-bound rate
-    return Fluid([gb(hw.memory), gb(hw.cache), gb(hw.link), gb(hw.link)] * machine.devices,
+    # (max-min has no stages: it fills every resource at once)
+    return (MaxMin if sharing == "max-min" else Fluid)([gb(hw.memory), gb(hw.cache), gb(hw.link), gb(hw.link)] * machine.devices,
                  [False, False, True, True] * machine.devices)
 
 

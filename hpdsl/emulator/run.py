@@ -36,10 +36,12 @@ from hpdsl.plan.order import instruction_latency
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
-             l2: bool = True, engine: str = "auto", cache: bool = True) -> Record:
+             l2: bool = True, engine: str = "auto", cache: bool = True,
+             sharing: str = "proportional") -> Record:
     """Run `plan` and return the record of every instruction's times. `engine`: "auto",
     or "timed" to force the event-heap interpreter (tests compare the two); `cache`: model
-    L2 as a cache of the graph's data blocks (False: the cost model's times)."""
+    L2 as a cache of the graph's data blocks (False: the cost model's times); `sharing`:
+    the bandwidth sharing rule (`demand.SHARING`)."""
     hw = machine.hardware
     n, E = graph.n_tasks, plan.n_events
     times = task_times(graph, machine)
@@ -58,7 +60,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        fluid = fluid_for(machine) if contention and n else None
+        fluid = fluid_for(machine, sharing) if contention and n else None
         fl = flows(graph, machine, plan, dur_a, ex, fluid) if fluid is not None else None
         model = memory_model(graph, machine, plan, ex, s.dur,
                              None if fluid is None else Claims(fluid), l2, fl, cache)
