@@ -92,7 +92,7 @@ class Cached:
     """The L2 cache model decides each task's HBM traffic, hence its time and claim."""
 
     __slots__ = ("cache", "claims", "task", "dev", "dst", "base", "share", "over", "l2",
-                 "link", "back", "hbm_rate", "busy", "hits")
+                 "link", "back", "hbm_rate", "busy", "hits", "fresh", "held")
     timed = True       # what hits depends on what ran before
 
     def __init__(self, graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
@@ -116,7 +116,12 @@ class Cached:
         nbytes = graph.bytes_in[t] + graph.bytes_out[t]
         self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
         self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
-        self.back: dict[int, float] = {}     # device -> L2 traffic not yet running
+        # device -> L2 traffic not yet running: `fresh` what the cache just made, `back`
+        # what may start now, `held` what waits for the device's running flow (so `back`
+        # is empty whenever nothing can start: the interpreter asks after every change)
+        self.fresh: dict[int, int] = {}
+        self.back: dict[int, int] = {}
+        self.held: dict[int, int] = {}
         self.busy: set[int] = set()          # devices whose L2 traffic runs now
         self.hbm_rate = hw.memory.bandwidth / 1e9
         self.hits: dict[tuple, Claim | None] = {}   # the claims of tasks that miss nothing
@@ -129,7 +134,9 @@ class Cached:
 
     def starts(self, i: int) -> tuple[int, Claim | None]:
         d = self.dev[i]
-        miss = self.cache.start(self.task[i], d, self.back)
+        miss = self.cache.start(self.task[i], d, self.fresh)
+        if self.fresh:
+            self._sort()
         work = self.base[i]
         if miss:
             hbm = miss / self.share[i] + self.over
@@ -150,7 +157,18 @@ class Cached:
                                        self.link[i] / w)
 
     def ends(self, i: int) -> None:
-        self.cache.end(self.task[i], self.back)
+        self.cache.end(self.task[i], self.fresh)
+        if self.fresh:
+            self._sort()
+
+    def _sort(self) -> None:
+        """Fresh L2 traffic joins what may start now, or what waits for a running flow (in
+        the order the cache made it: the order flows start in)."""
+        back, held, busy = self.back, self.held, self.busy
+        for d, b in self.fresh.items():
+            to = held if d in busy else back
+            to[d] = to.get(d, 0) + b
+        self.fresh.clear()
 
     def background(self) -> list[tuple[int, int, Claim]]:
         """(device, work ns, claim) of the L2's own traffic to start now: per device one
@@ -160,15 +178,17 @@ class Cached:
             self.back.clear()
             return []
         out = [(d, math.ceil(b / self.hbm_rate), self.claims.claim(d, -1, 0.0, self.hbm_rate, 0.0))
-               for d, b in self.back.items() if d not in self.busy]
-        for d, _, _ in out:
-            del self.back[d]
-            self.busy.add(d)
+               for d, b in self.back.items()]
+        self.busy.update(self.back)
+        self.back.clear()
         return out
 
     def background_done(self, device: int) -> None:
         """The device's L2 traffic flow ended: what queued up meanwhile may start."""
         self.busy.discard(device)
+        b = self.held.pop(device, 0)
+        if b:
+            self.back[device] = b
 
     def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
         return self.cache.by_op(ops)
