@@ -6,7 +6,8 @@
 Modules: `run` (prepares a run and records it), `streams` (the interpreters' input and
 output), `dataflow` and `timed` (the two queue interpreters: without and with a clock),
 `demand` (what each task asks of memory and links), `memory` (the memory model: which
-demands apply when a task starts), `fluid` (bandwidth contention), `record`, `validate`
+demands apply when a task starts), `fluid` (bandwidth contention; `maxmin` its max-min
+rule), `record`, `validate`
 (findings), `metrics`, `result`, `trace` (Chrome trace-event export). Waits and barriers
 are `hpdsl.sync`'s, shared with the plan's own pass over its streams.
 Semantics and models: docs/emulator.md.

@@ -22,10 +22,14 @@ Two stages. A flow slowed by one resource does not use its full demand on the ot
 their full read rate would slow the matmuls beside them for traffic that never happens.
 Resources marked `first` (the links) are shared as above on full demands; on every other
 resource (memory) a flow's demand counts times its group's *link factor*, the smallest
-scale among its first-stage resources. That is one pass of max-min fairness, links first:
-it gives the max-min rates when every send's bottleneck is a link (the usual case); a
-send whose bottleneck is memory still claims its full link demand, so the other sends
-on that link are then slowed a little more than max-min would.
+scale among its first-stage resources.
+
+This is proportional sharing, not max-min fairness: capacity that a flow limited
+elsewhere leaves unused on a resource is not handed to the other flows there (flows
+0->1, 2->1, 3->1 and 0->4 on unit links: 0->4 gets 1/2 of 0's link out, max-min gives
+it 2/3), so it is pessimistic. `maxmin.MaxMin` gives the max-min rates; it is an option
+(`EmulatorOptions(sharing="max-min")`), not the default, because it is 2-3x slower for
+makespans 2-5% lower (benchmarks/bench_sharing.py; docs/emulator.md, Contention model).
 """
 from __future__ import annotations
 
