@@ -142,3 +142,32 @@ def test_under_max_min_every_flow_has_a_bottleneck(case):
                            if r in dict(d2))
                        for r, _ in dem), (k, rate, use, caps)
     run("max-min", flows, caps, watch)
+
+
+def test_emulate_takes_the_sharing_rule_from_its_options():
+    # the example as a plan: sends 0->1, 2->1, 3->1 and 0->4 of 1 MB each on
+    # 1000 B/ns links (1000 ns alone), all started at 0 (device 0 runs two at once)
+    import numpy as np
+
+    from hpdsl.cost import task_times
+    from hpdsl.emulator import EmulatorOptions, emulate
+    from hpdsl.graph import TaskGraph
+    from hpdsl.plan import lower
+    from hpdsl.schedule import Schedule
+    from hpdsl.spec import CoreType, Hardware, Link, Queue
+    hw = Hardware("H", cores=(CoreType("B", 2, (Queue("b", ("send",), 1e12),)),),
+                  link=Link("L", 1e12, 0), sync_latency=0)
+    src, dst = [0, 2, 3, 0], [1, 1, 1, 4]
+    g = TaskGraph.build(name="x", hardware=hw, devices=5, ops=("put",), kinds=("send",),
+                        cores=(("B",),), op=np.zeros(4, np.int32), kind=np.zeros(4, np.int16),
+                        device=np.array(src), src=[], dst_edges=[],
+                        bytes_in=np.zeros(4), bytes_sent=np.full(4, 1e6), dst=np.array(dst))
+    m = Machine.of(hw, 5)
+    d = task_times(g, m).max(axis=1)
+    assert d.tolist() == [1000] * 4
+    on = {dev: [w for w in range(len(m.workers)) if m.worker_device[w] == dev] for dev in src}
+    workers = [on[0][0], on[2][0], on[3][0], on[0][1]]
+    p = lower(g, m, Schedule("m", "feasible", np.array(workers, np.int32),
+                             np.zeros(4, np.int64), d))
+    ends = {rule: emulate(g, m, p, EmulatorOptions(sharing=rule)).end.tolist() for rule in RULES}
+    assert ends == {"proportional": [3000, 3000, 3000, 2000], "max-min": [3000, 3000, 3000, 1500]}

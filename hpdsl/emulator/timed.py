@@ -154,9 +154,11 @@ class Timed:
         if claim is None:
             heappush(self.heap, (t + work, TASK_ENDS, next(self.serial), q, i))
             return
-        heap, serial = self.heap, self.serial
-        for when, g in self.fluid.add(i, t, work, claim.group, claim.demands):
-            heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
+        entries = self.fluid.add(i, t, work, claim.group, claim.demands)
+        if entries:
+            heap, serial = self.heap, self.serial
+            for when, g in entries:
+                heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
 
     def background(self, t: int) -> None:
         """The memory model's own traffic from t on, as flows no queue waits for."""
@@ -176,12 +178,15 @@ class Timed:
     def group_ends(self, g: int, t: int, resume: list[int]) -> None:
         """A check of group g: its earliest member may be done."""
         i, entries = self.fluid.check(g, t)
-        heap, serial = self.heap, self.serial
-        for when, h in entries:
-            heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
-        if 0 <= i < len(self.code):   # else stale, the rate fell, or a queueless flow
+        if entries:
+            heap, serial = self.heap, self.serial
+            for when, h in entries:
+                heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
+        if i < 0:                     # stale, or the rate fell
+            return
+        if i < len(self.code):        # else a queueless flow
             self.task_ends(self.iq[i], i, t, resume)
-        elif i >= 0:
+        else:
             self.memory.background_done(self.owner.pop(i))
             if self.memory.back:
                 self.background(t)
