@@ -107,15 +107,15 @@ class Cached:
         size = hw.cache.size if (hw.cache is not None and l2) else 0
         self.cache = L2Cache(graph.data, graph.op, acc[graph.op], machine.devices, size)
         self.claims = claims
-        self.task = self._spread(n, ex, t, 0)
-        self.dev = self._spread(n, ex, graph.device[t], 0)
-        self.dst = self._spread(n, ex, graph.dst[t], -1)
-        self.base = self._spread(n, ex, base[t, core], 0.0)
-        self.share = self._spread(n, ex, share[core] / 1e9, 1.0)      # bytes per ns
+        self.task = self._spread(n, ex, t, 0)       # per instruction; the rest per task
+        nt = graph.n_tasks
+        self.dev, self.dst = graph.device.tolist(), graph.dst.tolist()
+        self.base = self._spread(nt, t, base[t, core], 0.0)
+        self.share = self._spread(nt, t, share[core] / 1e9, 1.0)      # bytes per ns
         self.over = task_overhead_ns(hw)
         nbytes = graph.bytes_in[t] + graph.bytes_out[t]
-        self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
-        self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
+        self.l2 = self._spread(nt, t, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
+        self.link = self._spread(nt, t, remote_bytes(graph, machine, t), 0.0)
         # device -> L2 traffic not yet running: `fresh` what the cache just made, `back`
         # what may start now, `held` what waits for the device's running flow (so `back`
         # is empty whenever nothing can start: the interpreter asks after every change)
@@ -127,34 +127,36 @@ class Cached:
         self.hits: dict[tuple, Claim | None] = {}   # the claims of tasks that miss nothing
 
     @staticmethod
-    def _spread(n: int, ex: np.ndarray, values, fill) -> list:
-        out = np.full(n, fill, dtype=np.asarray(values).dtype if len(ex) else type(fill))
-        out[ex] = values
+    def _spread(n: int, at: np.ndarray, values, fill) -> list:
+        """A list of n: `values` at the indices `at`, `fill` elsewhere."""
+        out = np.full(n, fill, dtype=np.asarray(values).dtype if len(at) else type(fill))
+        out[at] = values
         return out.tolist()
 
     def starts(self, i: int) -> tuple[int, Claim | None]:
-        d = self.dev[i]
-        miss = self.cache.start(self.task[i], d, self.fresh)
+        k = self.task[i]
+        d = self.dev[k]
+        miss = self.cache.start(k, d, self.fresh)
         if self.fresh:
             self._sort()
-        work = self.base[i]
+        work = self.base[k]
         if miss:
-            hbm = miss / self.share[i] + self.over
+            hbm = miss / self.share[k] + self.over
             if hbm > work:
                 work = hbm
         work = math.ceil(work)
         if self.claims is None:
             return work, None
         if not miss:            # most tasks: the same claim as every alike task that hits
-            key = (d, self.dst[i], work, self.l2[i], self.link[i])
+            key = (d, self.dst[k], work, self.l2[k], self.link[k])
             c = self.hits.get(key, 0)
             if c == 0:
                 w = max(work, 1)
                 c = self.hits[key] = self.claims.claim(d, key[1], key[3] / w, 0.0, key[4] / w)
             return work, c
         w = max(work, 1)
-        return work, self.claims.claim(d, self.dst[i], self.l2[i] / w, miss / w,
-                                       self.link[i] / w)
+        return work, self.claims.claim(d, self.dst[k], self.l2[k] / w, miss / w,
+                                       self.link[k] / w)
 
     def ends(self, i: int) -> None:
         self.cache.end(self.task[i], self.fresh)
@@ -204,3 +206,4 @@ def memory_model(graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
     if flows is not None:
         return Fixed(dur, flows)
     return Unshared(dur)
+
