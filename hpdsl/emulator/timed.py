@@ -96,7 +96,7 @@ class Timed:
     def advance(self, q: int, t: int) -> None:
         """Run queue q from its position at t until it must stop: at an exec (its end is
         on the heap), a wait not yet satisfied, a barrier, or its stream's end."""
-        code, arg, done, pc = self.code, self.arg, self.done, self.pc
+        code, arg, done, pc, issued = self.code, self.arg, self.done, self.pc, self.issued
         ev_lat, waiting = self.ev_lat, self.parked.by_event
         i, e = pc[q], self.stop[q]
         while i < e:
@@ -111,7 +111,7 @@ class Timed:
                 if ev_lat is None:
                     heappush(self.heap, (t + self.lat[i], ARRIVES, next(self.serial), ev, i))
                 else:
-                    sent = self.issued[ev]
+                    sent = issued[ev]
                     sent.append(t)
                     if waiting[ev]:
                         ws = self.parked.take(ev, len(sent))
@@ -128,7 +128,7 @@ class Timed:
                         continue
                     self.parked.park(ev, k, q)
                 else:
-                    sent = self.issued[ev]
+                    sent = issued[ev]
                     if len(sent) < k:
                         self.parked.park(ev, k, q)
                     else:
