@@ -68,8 +68,10 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
             out = run_dataflow(s, ev_lat.tolist())
         else:
             with progress.counter(n, "emulate") as bar:
-                out = run_timed(s, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
-                                iq.tolist(), fluid, model, bar)
+                # lazy signals read one latency per event, not per instruction
+                lazy = ev_lat is not None
+                out = run_timed(s, [] if lazy else lat_a.tolist(),
+                                ev_lat.tolist() if lazy else None, iq.tolist(), fluid, model, bar)
     finally:
         if gc_was:
             gc.enable()

@@ -33,8 +33,8 @@ ARRIVES, WAKES, TASK_ENDS, GROUP_ENDS, RELEASES = 0, 1, 2, 3, 4   # heap entry k
 def run_timed(s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
               fluid: Fluid | None = None, memory: MemoryModel | None = None,
               bar: progress.Counter | None = None) -> Outcome:
-    """Run the streams; `lat` per instruction: a signal's latency; `ev_lat` per event (the
-    one latency of its signals) enables lazy signals; `iq` per instruction: its queue;
+    """Run the streams; `lat` per instruction: a signal's latency (read without lazy
+    signals only); `ev_lat` per event (the one latency of its signals) enables lazy signals; `iq` per instruction: its queue;
     `bar` advances once per task that ends."""
     return Timed(s, lat, ev_lat, iq, fluid, memory, bar).run()
 
