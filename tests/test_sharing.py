@@ -87,9 +87,18 @@ def test_max_min_on_resources_with_room_runs_everyone_at_full_speed():
 
 
 def test_an_unknown_sharing_rule_is_refused_by_name():
-    with pytest.raises(ValueError, match="unknown bandwidth sharing rule 'fair': expected "
-                                         "one of proportional, max-min"):
+    from hpdsl.emulator import EmulatorOptions, emulate
+    from hpdsl.plan import lower
+    from plan_cases import explicit, list_schedule
+    msg = "unknown bandwidth sharing rule 'fair': expected one of proportional, max-min"
+    with pytest.raises(ValueError, match=msg):
         fluid_for(Machine.of(hardware()), "fair")
+    hw = hardware(cores=(("C", 1),))
+    g = explicit(hw, [5], [], ["C"])
+    m = Machine.of(hw)
+    p = lower(g, m, list_schedule(g, m))
+    with pytest.raises(ValueError, match=msg):       # also when nothing is shared
+        emulate(g, m, p, EmulatorOptions(contention=False, sharing="fair"))
 
 
 @st.composite

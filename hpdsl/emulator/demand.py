@@ -73,13 +73,18 @@ class Claims:
         return Claim(g, dm)
 
 
+def check_sharing(sharing: str) -> None:
+    """Refuse a bandwidth sharing rule that is not one of `SHARING`."""
+    if sharing not in SHARING:
+        raise ValueError(f"unknown bandwidth sharing rule {sharing!r}: expected one of "
+                         f"{', '.join(SHARING)}")
+
+
 def fluid_for(machine: Machine, sharing: str = "proportional") -> Fluid:
     """A `Fluid` (or, for `sharing` "max-min", a `MaxMin`) over every device's HBM, L2,
     link injection and link ejection, in bytes per ns (1 where the hardware lacks the
     level: no demand is ever put on it)."""
-    if sharing not in SHARING:
-        raise ValueError(f"unknown bandwidth sharing rule {sharing!r}: expected one of "
-                         f"{', '.join(SHARING)}")
+    check_sharing(sharing)
     hw = machine.hardware
 
     def gb(level) -> float:

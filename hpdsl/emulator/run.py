@@ -24,7 +24,7 @@ import numpy as np
 from hpdsl import progress
 from hpdsl.cost import task_times
 from hpdsl.emulator.dataflow import event_latency, run_dataflow
-from hpdsl.emulator.demand import Claims, flows, fluid_for
+from hpdsl.emulator.demand import Claims, check_sharing, flows, fluid_for
 from hpdsl.emulator.memory import memory_model
 from hpdsl.emulator.record import Record
 from hpdsl.emulator.streams import Outcome, Streams
@@ -42,6 +42,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     or "timed" to force the event-heap interpreter (tests compare the two); `cache`: model
     L2 as a cache of the graph's data blocks (False: the cost model's times); `sharing`:
     the bandwidth sharing rule (`demand.SHARING`)."""
+    check_sharing(sharing)         # also when nothing is shared: a wrong name is a mistake
     hw = machine.hardware
     n, E = graph.n_tasks, plan.n_events
     times = task_times(graph, machine)
