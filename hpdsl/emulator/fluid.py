@@ -28,8 +28,9 @@ This is proportional sharing, not max-min fairness: capacity that a flow limited
 elsewhere leaves unused on a resource is not handed to the other flows there (flows
 0->1, 2->1, 3->1 and 0->4 on unit links: 0->4 gets 1/2 of 0's link out, max-min gives
 it 2/3), so it is pessimistic. `maxmin.MaxMin` gives the max-min rates; it is an option
-(`EmulatorOptions(sharing="max-min")`), not the default, because it is 2-3x slower for
-makespans 2-5% lower (benchmarks/bench_sharing.py; docs/emulator.md, Contention model).
+(`EmulatorOptions(sharing="max-min")`), not the default, because it is 2-4x slower for
+makespans at most 5% lower (benchmarks/bench_sharing.py; docs/emulator.md, Contention
+model).
 """
 from __future__ import annotations
 
