@@ -5,8 +5,8 @@ The interpreter calls a model at two points only: `starts(i)` when exec instruct
 begins — it returns the task's work (uncontended ns) and the `Claim` it makes on `Fluid`
 (None: it shares nothing) — and `ends(i)` when it ends. Reads take effect at a task's
 start and writes at its end. Traffic a cache makes on its own (write-backs) collects in
-`back` (device -> bytes) until the interpreter takes it (`background`) and runs it as a
-flow of its own on the device's HBM.
+`back` (device -> bytes: what may start now, non-empty only then) until the interpreter
+takes it (`background`) and runs it as a flow of its own on the device's HBM.
 
 - `Cached` (graphs that name their data blocks, on hardware with memory): each device's
   L2 is an LRU cache of blocks (`cache.py`); a task's HBM traffic is what misses, and its
