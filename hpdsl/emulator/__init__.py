@@ -6,7 +6,8 @@
 Modules: `run` (prepares a run and records it), `streams` (the interpreters' input and
 output), `dataflow` and `timed` (the two queue interpreters: without and with a clock),
 `demand` (what each task asks of memory and links), `memory` (the memory model: which
-demands apply when a task starts), `fluid` (bandwidth contention), `record`, `validate`
+demands apply when a task starts), `fluid` (bandwidth contention; `maxmin` its max-min
+rule), `record`, `validate`
 (findings), `metrics`, `result`, `trace` (Chrome trace-event export). Waits and barriers
 are `hpdsl.sync`'s, shared with the plan's own pass over its streams.
 Semantics and models: docs/emulator.md.
@@ -32,6 +33,8 @@ class EmulatorOptions:
     l2: bool = True             # L2 caches data blocks (False: it holds nothing, all to HBM)
     cache: bool = True          # False: no cache model, every task its cost-model time (whose
                                 # memory part is the scheduler's estimate): for comparisons only
+    sharing: str = "proportional"   # bandwidth sharing: "proportional" or "max-min"
+                                    # (docs/emulator.md, Contention model)
     max_findings: int = 20      # per kind, before "... and N more"
 
 
@@ -39,7 +42,8 @@ def emulate(graph: TaskGraph, machine: Machine, plan: Plan,
             options: EmulatorOptions | None = None) -> Result:
     """Run `plan` on the emulated `machine` and return times, measurements and findings."""
     o = options or EmulatorOptions()
-    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2, cache=o.cache)
+    rec = run_plan(graph, machine, plan, contention=o.contention, l2=o.l2, cache=o.cache,
+                   sharing=o.sharing)
     w = plan.exec_queue(graph.n_tasks)
     mk = rec.makespan
     busy = worker_busy(rec.start, rec.end, w, len(machine.workers), mk)

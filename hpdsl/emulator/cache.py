@@ -77,12 +77,13 @@ class L2Cache:
         """Apply `task`'s reads on `device`; return its HBM read bytes. Write-backs it
         causes are added to `back[device]` (device -> bytes)."""
         lru = self.lru[device]
-        size, weight, cap = self.size, self.weight, self.cap
+        size, weight, cap, rptr = self.size, self.weight, self.cap, self.rptr
         hit = w_miss = a_miss = 0
         used = self.used[device]
-        for b in self.read[self.rptr[task]:self.rptr[task + 1]]:
+        refresh = lru.move_to_end
+        for b in self.read[rptr[task]:rptr[task + 1]]:
             if b in lru:
-                lru.move_to_end(b)
+                refresh(b)
                 hit += size[b]
                 continue
             if weight[b]:
@@ -106,7 +107,8 @@ class L2Cache:
         tr = self.traffic[self.op[task]]
         acc = self.acc[task]
         size, home, dirty, written, cap = self.size, self.home, self.dirty, self.written, self.cap
-        for b in self.write[self.wptr[task]:self.wptr[task + 1]]:
+        wptr = self.wptr
+        for b in self.write[wptr[task]:wptr[task + 1]]:
             d = home[b]
             lru = self.lru[d]
             if b in lru:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hpdsl.emulator.fluid import Fluid
+from hpdsl.emulator.maxmin import MaxMin
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.plan import Plan
@@ -29,6 +30,7 @@ from hpdsl.topology import routes
 # resources per device, index = device * stride + kind; a hardware with a package link
 # or a fabric adds PACKAGE_OUT/IN and then PORT_OUT/IN (the stride is 4, 6 or 8: `Layout`)
 HBM, L2, LINK_OUT, LINK_IN = 0, 1, 2, 3
+SHARING = ("proportional", "max-min")     # bandwidth sharing rules (docs/emulator.md)
 
 
 class Layout(NamedTuple):
@@ -98,10 +100,19 @@ class Claims:
         return Claim(g, dm)
 
 
-def fluid_for(machine: Machine) -> Fluid:
-    """A `Fluid` over every device's HBM, L2, link injection and link ejection (and the
-    package link's and fabric port's, where declared: `Layout`), in bytes per ns (1 where
-    the hardware lacks the level: no demand is ever put on it)."""
+def check_sharing(sharing: str) -> None:
+    """Refuse a bandwidth sharing rule that is not one of `SHARING`."""
+    if sharing not in SHARING:
+        raise ValueError(f"unknown bandwidth sharing rule {sharing!r}: expected one of "
+                         f"{', '.join(SHARING)}")
+
+
+def fluid_for(machine: Machine, sharing: str = "proportional") -> Fluid:
+    """A `Fluid` (or, for `sharing` "max-min", a `MaxMin`) over every device's HBM, L2,
+    link injection and link ejection (and the package link's and fabric port's, where
+    declared: `Layout`), in bytes per ns (1 where the hardware lacks the level: no demand
+    is ever put on it)."""
+    check_sharing(sharing)
     hw = machine.hardware
 
     def gb(level) -> float:
@@ -113,7 +124,9 @@ def fluid_for(machine: Machine) -> Fluid:
         if part is not None:
             cap += [gb(part)] * 2
             first += [True, True]
-    return Fluid(cap * machine.devices, first * machine.devices)
+    # (max-min has no stages: it fills every resource at once)
+    return (MaxMin if sharing == "max-min" else Fluid)(cap * machine.devices,
+                                                        first * machine.devices)
 
 
 def claims_for(fluid: Fluid, machine: Machine) -> Claims:

@@ -22,15 +22,23 @@ Two stages. A flow slowed by one resource does not use its full demand on the ot
 their full read rate would slow the matmuls beside them for traffic that never happens.
 Resources marked `first` (the links) are shared as above on full demands; on every other
 resource (memory) a flow's demand counts times its group's *link factor*, the smallest
-scale among its first-stage resources. That is one pass of max-min fairness, links first:
-it gives the max-min rates when every send's bottleneck is a link (the usual case); a
-send whose bottleneck is memory still claims its full link demand, so the other sends
-on that link are then slowed a little more than max-min would.
+scale among its first-stage resources.
+
+This is proportional sharing, not max-min fairness: capacity that a flow limited
+elsewhere leaves unused on a resource is not handed to the other flows there (flows
+0->1, 2->1, 3->1 and 0->4 on unit links: 0->4 gets 1/2 of 0's link out, max-min gives
+it 2/3), so it is pessimistic. `maxmin.MaxMin` gives the max-min rates; it is an option
+(`EmulatorOptions(sharing="max-min")`), not the default, because it is 2-4x slower for
+makespans at most 5% lower (benchmarks/bench_sharing.py; docs/emulator.md, Contention
+model).
 """
 from __future__ import annotations
 
-import heapq
 import math
+from heapq import heappop, heappush
+from operator import itemgetter
+
+NOTHING = (-1, ())      # a check that ends no flow and asks for no other
 
 
 class Fluid:
@@ -38,7 +46,8 @@ class Fluid:
     heap; a pair is a *check*: at that time the group's earliest member may be done."""
 
     __slots__ = ("cap", "total", "count", "scale", "on", "gkey", "gres", "gv", "gt", "grate",
-                 "gheap", "gdue", "gnext", "dem", "first", "gfirst", "glf", "gsum")
+                 "gheap", "gdue", "gnext", "dem", "first", "gfirst", "glf", "gsum",
+                 "gall", "gfa")
 
     def __init__(self, capacities: list[float], first: list[bool] | None = None):
         r = len(capacities)
@@ -62,6 +71,10 @@ class Fluid:
         self.glf: list[float] = []              # group -> link factor
         self.gsum: list = []                    # group -> second-stage resource -> raw demand
                                                 # (None for a group without links)
+        # group -> getter of its resources' scales, and of its first-stage ones (a tuple
+        # each: min() of it is the rate, or the link factor)
+        self.gall: list[itemgetter] = []
+        self.gfa: list[itemgetter | None] = []
 
     def group(self, res: tuple) -> int:
         """The group id of flows on resources `res` (one tuple, in one order, per set)."""
@@ -75,26 +88,31 @@ class Fluid:
             self.gheap.append([])
             self.gdue.append(-1)
             self.gnext.append(-1)
-            self.gfirst.append(tuple(r for r in res if self.first[r]))
+            fr = tuple(r for r in res if self.first[r])
+            self.gfirst.append(fr)
+            self.gall.append(itemgetter(*res, res[0]))
+            self.gfa.append(itemgetter(*fr, fr[0]) if fr else None)
             self.glf.append(1.0)
             # a group without links keeps link factor 1: no raw sums needed
             self.gsum.append({r: 0.0 for r in res if not self.first[r]}
                              if self.gfirst[-1] else None)
         return g
 
-    def _due(self, g: int) -> int:
-        """When g's earliest member finishes at the current rate (g's clock is current)."""
-        left = self.gheap[g][0][0] - self.gv[g]
-        return self.gt[g] + max(0, math.ceil(left / self.grate[g] - 1e-9))
-
     def _checks(self, touched, out: list) -> list:
-        """Checks for touched groups. A rate change that makes a group finish later needs
-        no new check: the pending earlier one will find the member not done and re-check."""
-        gnext, gheap, gdue = self.gnext, self.gheap, self.gdue
+        """Checks for touched groups: when each one's earliest member finishes at its
+        current rate (its clock is current). A rate change that makes a group finish
+        later needs no new check: the pending earlier one will find the member not done
+        and re-check."""
+        gnext, gheap, gdue, gv, gt, grate = (self.gnext, self.gheap, self.gdue, self.gv,
+                                             self.gt, self.grate)
+        ceil = math.ceil
         for g in touched:
-            if gheap[g]:
-                f = gdue[g] = self._due(g)
-                if gnext[g] < 0 or f < gnext[g]:
+            h = gheap[g]
+            if h:
+                x = ceil((h[0][0] - gv[g]) / grate[g] - 1e-9)
+                f = gdue[g] = gt[g] + x if x > 0 else gt[g]
+                n = gnext[g]
+                if n < 0 or f < n:
                     gnext[g] = f
                     out.append((f, g))
         return out
@@ -106,20 +124,19 @@ class Fluid:
         those resources are re-scaled after the loop."""
         cap, total, scale, on, count, first = (self.cap, self.total, self.scale, self.on,
                                                self.count, self.first)
-        gt, gv, grate, gres = self.gt, self.gv, self.grate, self.gres
+        gt, gv, grate, gall = self.gt, self.gv, self.grate, self.gall
         gs = self.gsum[g]
         moved = None
         for r, d in demands:
             k = count[r] + sign
             count[r] = k
-            if gs is None:
-                tot = total[r] = total[r] + sign * d if k else 0.0
-            elif first[r]:
+            if gs is None or first[r]:
                 tot = total[r] = total[r] + sign * d if k else 0.0
             else:
                 gs[r] += sign * d
                 tot = total[r] = total[r] + sign * d * self.glf[g] if k else 0.0
-            s = 1.0 if tot <= cap[r] * (1 + 1e-12) else cap[r] / tot
+            c = cap[r]
+            s = 1.0 if tot <= c * (1 + 1e-12) else c / tot
             if s == scale[r]:
                 continue
             scale[r] = s
@@ -127,12 +144,10 @@ class Fluid:
                 moved = self._link_factors(r, t, moved, touched)
                 continue
             for h in on[r]:
-                dt = t - gt[h]
-                if dt:
-                    gv[h] += dt * grate[h]
+                if t != gt[h]:
+                    gv[h] += (t - gt[h]) * grate[h]
                     gt[h] = t
-                res = gres[h]
-                grate[h] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
+                grate[h] = min(gall[h](scale))
                 touched.add(h)
         if moved:
             for r in moved:
@@ -141,25 +156,25 @@ class Fluid:
                 if s != scale[r]:
                     scale[r] = s
                     for h in on[r]:
-                        self._rerate(h, t)
+                        if t != gt[h]:
+                            gv[h] += (t - gt[h]) * grate[h]
+                            gt[h] = t
+                        grate[h] = min(gall[h](scale))
                         touched.add(h)
 
     def _link_factors(self, r: int, t: int, moved: set | None, touched: set) -> set | None:
         """First-stage resource r's scale changed: re-rate every group on it, update its link
         factor and the second-stage totals that feed on it; return the resources moved."""
-        scale, glf, gfirst, gsum, total, count = (self.scale, self.glf, self.gfirst, self.gsum,
-                                                  self.total, self.count)
-        gt, gv, grate, gres, cap = self.gt, self.gv, self.grate, self.gres, self.cap
+        scale, glf, gfa, gsum, total, count = (self.scale, self.glf, self.gfa, self.gsum,
+                                               self.total, self.count)
+        gt, gv, grate, gall, cap = self.gt, self.gv, self.grate, self.gall, self.cap
         if moved is None:
             moved = set()
         for h in self.on[r]:
-            dt = t - gt[h]
-            if dt:
-                gv[h] += dt * grate[h]
+            if t != gt[h]:
+                gv[h] += (t - gt[h]) * grate[h]
                 gt[h] = t
-            fr = gfirst[h]
-            lf = scale[fr[0]] if len(fr) == 1 else min(scale[fr[0]], scale[fr[1]]) \
-                if len(fr) == 2 else min(map(scale.__getitem__, fr))
+            lf = min(gfa[h](scale))
             old = glf[h]
             if lf != old:
                 glf[h] = lf
@@ -169,39 +184,29 @@ class Fluid:
                     # a resource at full speed that stays within capacity keeps scale 1
                     if scale[r2] != 1.0 or total[r2] > cap[r2] * (1 + 1e-12):
                         moved.add(r2)
-            grate[h] = min(map(scale.__getitem__, gres[h]))
+            grate[h] = min(gall[h](scale))
             touched.add(h)
         return moved
-
-    def _rerate(self, g: int, t: int) -> None:
-        dt = t - self.gt[g]
-        if dt:
-            self.gv[g] += dt * self.grate[g]
-            self.gt[g] = t
-        res, scale = self.gres[g], self.scale
-        self.grate[g] = scale[res[0]] if len(res) == 1 else min(map(scale.__getitem__, res))
-
-    def _advance(self, g: int, t: int) -> None:
-        dt = t - self.gt[g]
-        if dt:
-            self.gv[g] += dt * self.grate[g]
-            self.gt[g] = t
 
     def add(self, i: int, t: int, work: int, g: int, demands: tuple) -> list[tuple[int, int]]:
         """Start flow `i` (an exec instruction) of group g needing `work` ns uncontended."""
         h = self.gheap[g]
-        self._advance(g, t)
+        gt, gv = self.gt, self.gv
+        if t != gt[g]:          # an empty group too: its restarted clock moves on from 0
+            gv[g] += (t - gt[g]) * self.grate[g]
+            gt[g] = t
         if not h:
-            self.gt[g] = t
             res = self.gres[g]
+            on = self.on
             for r in res:
-                self.on[r].add(g)
-            self.grate[g] = min(map(self.scale.__getitem__, res))
-            fr = self.gfirst[g]
-            self.glf[g] = min(map(self.scale.__getitem__, fr)) if fr else 1.0
-        tag = self.gv[g] + work
+                on[r].add(g)
+            scale = self.scale
+            self.grate[g] = min(self.gall[g](scale))
+            fa = self.gfa[g]
+            self.glf[g] = min(fa(scale)) if fa is not None else 1.0
+        tag = gv[g] + work
         first = not h or h[0][0] > tag
-        heapq.heappush(h, (tag, i))
+        heappush(h, (tag, i))
         self.dem[i] = demands
         touched: set = {g} if first else set()
         self._change(g, demands, t, 1, touched)
@@ -210,22 +215,27 @@ class Fluid:
     def check(self, g: int, t: int) -> tuple[int, list[tuple[int, int]]]:
         """A check of group g at t: (its earliest member, now removed, or -1 if none is
         done yet or the check is stale; checks to schedule)."""
-        if self.gnext[g] != t:
-            return -1, []                 # stale: an earlier check replaced it
-        self.gnext[g] = -1
+        gnext = self.gnext
+        if gnext[g] != t:
+            return NOTHING                # stale: an earlier check replaced it
+        gnext[g] = -1
         h = self.gheap[g]
         if not h:
-            return -1, []
+            return NOTHING
         f = self.gdue[g]
         if f > t:
-            self.gnext[g] = f
+            gnext[g] = f
             return -1, [(f, g)]
-        self._advance(g, t)
-        _, i = heapq.heappop(h)
+        gt = self.gt
+        if t != gt[g]:
+            self.gv[g] += (t - gt[g]) * self.grate[g]
+            gt[g] = t
+        _, i = heappop(h)
         touched = {g}
         if not h:
             self.gv[g] = 0.0              # an empty group restarts its clock (keeps tags small)
+            on = self.on
             for r in self.gres[g]:
-                self.on[r].discard(g)
+                on[r].discard(g)
         self._change(g, self.dem.pop(i), t, -1, touched)
         return i, self._checks(touched, [])

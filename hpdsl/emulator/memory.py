@@ -5,8 +5,8 @@ The interpreter calls a model at two points only: `starts(i)` when exec instruct
 begins — it returns the task's work (uncontended ns) and the `Claim` it makes on `Fluid`
 (None: it shares nothing) — and `ends(i)` when it ends. Reads take effect at a task's
 start and writes at its end. Traffic a cache makes on its own (write-backs) collects in
-`back` (device -> bytes) until the interpreter takes it (`background`) and runs it as a
-flow of its own on the device's HBM.
+`back` (device -> bytes: what may start now, non-empty only then) until the interpreter
+takes it (`background`) and runs it as a flow of its own on the device's HBM.
 
 - `Cached` (graphs that name their data blocks, on hardware with memory): each device's
   L2 is an LRU cache of blocks (`cache.py`); a task's HBM traffic is what misses, and its
@@ -92,7 +92,7 @@ class Cached:
     """The L2 cache model decides each task's HBM traffic, hence its time and claim."""
 
     __slots__ = ("cache", "claims", "task", "dev", "dst", "base", "share", "over", "l2",
-                 "link", "port", "back", "hbm_rate", "busy", "hits")
+                 "link", "port", "back", "hbm_rate", "busy", "hits", "fresh", "held")
     timed = True       # what hits depends on what ran before
 
     def __init__(self, graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
@@ -107,40 +107,49 @@ class Cached:
         size = hw.cache.size if (hw.cache is not None and l2) else 0
         self.cache = L2Cache(graph.data, graph.op, acc[graph.op], machine.devices, size)
         self.claims = claims
-        self.task = self._spread(n, ex, t, 0)
-        self.dev = self._spread(n, ex, graph.device[t], 0)
-        self.dst = self._spread(n, ex, graph.dst[t], -1)
-        self.base = self._spread(n, ex, base[t, core], 0.0)
-        self.share = self._spread(n, ex, share[core] / 1e9, 1.0)      # bytes per ns
+        self.task = self._spread(n, ex, t, 0)       # per instruction; the rest per task
+        nt = graph.n_tasks
+        self.dev, self.dst = graph.device.tolist(), graph.dst.tolist()
+        self.base = self._spread(nt, t, base[t, core], 0.0)
+        self.share = self._spread(nt, t, share[core] / 1e9, 1.0)      # bytes per ns
         self.over = task_overhead_ns(hw)
         nbytes = graph.bytes_in[t] + graph.bytes_out[t]
-        self.l2 = self._spread(n, ex, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
-        self.link = self._spread(n, ex, remote_bytes(graph, machine, t), 0.0)
-        self.port = self._spread(n, ex, port_bytes(graph, machine, t), 0.0)
-        self.back: dict[int, float] = {}     # device -> L2 traffic not yet running
+        self.l2 = self._spread(nt, t, nbytes if hw.cache is not None else 0 * nbytes, 0.0)
+        self.link = self._spread(nt, t, remote_bytes(graph, machine, t), 0.0)
+        self.port = self._spread(nt, t, port_bytes(graph, machine, t), 0.0)
+        # device -> L2 traffic not yet running: `fresh` what the cache just made, `back`
+        # what may start now, `held` what waits for the device's running flow (so `back`
+        # is empty whenever nothing can start: the interpreter asks after every change)
+        self.fresh: dict[int, int] = {}
+        self.back: dict[int, int] = {}
+        self.held: dict[int, int] = {}
         self.busy: set[int] = set()          # devices whose L2 traffic runs now
         self.hbm_rate = hw.memory.bandwidth / 1e9
         self.hits: dict[tuple, Claim | None] = {}   # the claims of tasks that miss nothing
 
     @staticmethod
-    def _spread(n: int, ex: np.ndarray, values, fill) -> list:
-        out = np.full(n, fill, dtype=np.asarray(values).dtype if len(ex) else type(fill))
-        out[ex] = values
+    def _spread(n: int, at: np.ndarray, values, fill) -> list:
+        """A list of n: `values` at the indices `at`, `fill` elsewhere."""
+        out = np.full(n, fill, dtype=np.asarray(values).dtype if len(at) else type(fill))
+        out[at] = values
         return out.tolist()
 
     def starts(self, i: int) -> tuple[int, Claim | None]:
-        d = self.dev[i]
-        miss = self.cache.start(self.task[i], d, self.back)
-        work = self.base[i]
+        k = self.task[i]
+        d = self.dev[k]
+        miss = self.cache.start(k, d, self.fresh)
+        if self.fresh:
+            self._sort()
+        work = self.base[k]
         if miss:
-            hbm = miss / self.share[i] + self.over
+            hbm = miss / self.share[k] + self.over
             if hbm > work:
                 work = hbm
         work = math.ceil(work)
         if self.claims is None:
             return work, None
         if not miss:            # most tasks: the same claim as every alike task that hits
-            key = (d, self.dst[i], work, self.l2[i], self.link[i], self.port[i])
+            key = (d, self.dst[k], work, self.l2[k], self.link[k], self.port[k])
             c = self.hits.get(key, 0)
             if c == 0:
                 w = max(work, 1)
@@ -148,11 +157,22 @@ class Cached:
                                                        key[5] / w)
             return work, c
         w = max(work, 1)
-        return work, self.claims.claim(d, self.dst[i], self.l2[i] / w, miss / w,
-                                       self.link[i] / w, self.port[i] / w)
+        return work, self.claims.claim(d, self.dst[k], self.l2[k] / w, miss / w,
+                                       self.link[k] / w, self.port[k] / w)
 
     def ends(self, i: int) -> None:
-        self.cache.end(self.task[i], self.back)
+        self.cache.end(self.task[i], self.fresh)
+        if self.fresh:
+            self._sort()
+
+    def _sort(self) -> None:
+        """Fresh L2 traffic joins what may start now, or what waits for a running flow (in
+        the order the cache made it: the order flows start in)."""
+        back, held, busy = self.back, self.held, self.busy
+        for d, b in self.fresh.items():
+            to = held if d in busy else back
+            to[d] = to.get(d, 0) + b
+        self.fresh.clear()
 
     def background(self) -> list[tuple[int, int, Claim]]:
         """(device, work ns, claim) of the L2's own traffic to start now: per device one
@@ -162,15 +182,17 @@ class Cached:
             self.back.clear()
             return []
         out = [(d, math.ceil(b / self.hbm_rate), self.claims.claim(d, -1, 0.0, self.hbm_rate, 0.0))
-               for d, b in self.back.items() if d not in self.busy]
-        for d, _, _ in out:
-            del self.back[d]
-            self.busy.add(d)
+               for d, b in self.back.items()]
+        self.busy.update(self.back)
+        self.back.clear()
         return out
 
     def background_done(self, device: int) -> None:
         """The device's L2 traffic flow ended: what queued up meanwhile may start."""
         self.busy.discard(device)
+        b = self.held.pop(device, 0)
+        if b:
+            self.back[device] = b
 
     def traffic(self, ops: tuple[str, ...]) -> dict[str, dict[str, int]]:
         return self.cache.by_op(ops)
@@ -186,3 +208,4 @@ def memory_model(graph: TaskGraph, machine: Machine, plan: Plan, ex: np.ndarray,
     if flows is not None:
         return Fixed(dur, flows)
     return Unshared(dur)
+

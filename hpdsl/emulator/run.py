@@ -24,7 +24,7 @@ import numpy as np
 from hpdsl import progress
 from hpdsl.cost import task_times
 from hpdsl.emulator.dataflow import event_latency, run_dataflow
-from hpdsl.emulator.demand import claims_for, flows, fluid_for
+from hpdsl.emulator.demand import check_sharing, claims_for, flows, fluid_for
 from hpdsl.emulator.memory import memory_model
 from hpdsl.emulator.record import Record
 from hpdsl.emulator.streams import Outcome, Streams
@@ -36,10 +36,13 @@ from hpdsl.plan.order import instruction_latency
 
 
 def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = True,
-             l2: bool = True, engine: str = "auto", cache: bool = True) -> Record:
+             l2: bool = True, engine: str = "auto", cache: bool = True,
+             sharing: str = "proportional") -> Record:
     """Run `plan` and return the record of every instruction's times. `engine`: "auto",
     or "timed" to force the event-heap interpreter (tests compare the two); `cache`: model
-    L2 as a cache of the graph's data blocks (False: the cost model's times)."""
+    L2 as a cache of the graph's data blocks (False: the cost model's times); `sharing`:
+    the bandwidth sharing rule (`demand.SHARING`)."""
+    check_sharing(sharing)         # also when nothing is shared: a wrong name is a mistake
     hw = machine.hardware
     n, E = graph.n_tasks, plan.n_events
     times = task_times(graph, machine)
@@ -58,7 +61,7 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        fluid = fluid_for(machine) if contention and n else None
+        fluid = fluid_for(machine, sharing) if contention and n else None
         fl = flows(graph, machine, plan, dur_a, ex, fluid) if fluid is not None else None
         model = memory_model(graph, machine, plan, ex, s.dur,
                              None if fluid is None else claims_for(fluid, machine), l2, fl, cache)
@@ -66,8 +69,10 @@ def run_plan(graph: TaskGraph, machine: Machine, plan: Plan, contention: bool = 
             out = run_dataflow(s, ev_lat.tolist())
         else:
             with progress.counter(n, "emulate") as bar:
-                out = run_timed(s, lat_a.tolist(), None if ev_lat is None else ev_lat.tolist(),
-                                iq.tolist(), fluid, model, bar)
+                # lazy signals read one latency per event, not per instruction
+                lazy = ev_lat is not None
+                out = run_timed(s, [] if lazy else lat_a.tolist(),
+                                ev_lat.tolist() if lazy else None, iq.tolist(), fluid, model, bar)
     finally:
         if gc_was:
             gc.enable()

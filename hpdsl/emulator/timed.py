@@ -33,8 +33,8 @@ ARRIVES, WAKES, TASK_ENDS, GROUP_ENDS, RELEASES = 0, 1, 2, 3, 4   # heap entry k
 def run_timed(s: Streams, lat: list[int], ev_lat: list[int] | None, iq: list[int],
               fluid: Fluid | None = None, memory: MemoryModel | None = None,
               bar: progress.Counter | None = None) -> Outcome:
-    """Run the streams; `lat` per instruction: a signal's latency; `ev_lat` per event (the
-    one latency of its signals) enables lazy signals; `iq` per instruction: its queue;
+    """Run the streams; `lat` per instruction: a signal's latency (read without lazy
+    signals only); `ev_lat` per event (the one latency of its signals) enables lazy signals; `iq` per instruction: its queue;
     `bar` advances once per task that ends."""
     return Timed(s, lat, ev_lat, iq, fluid, memory, bar).run()
 
@@ -96,7 +96,7 @@ class Timed:
     def advance(self, q: int, t: int) -> None:
         """Run queue q from its position at t until it must stop: at an exec (its end is
         on the heap), a wait not yet satisfied, a barrier, or its stream's end."""
-        code, arg, done, pc = self.code, self.arg, self.done, self.pc
+        code, arg, done, pc, issued = self.code, self.arg, self.done, self.pc, self.issued
         ev_lat, waiting = self.ev_lat, self.parked.by_event
         i, e = pc[q], self.stop[q]
         while i < e:
@@ -111,7 +111,7 @@ class Timed:
                 if ev_lat is None:
                     heappush(self.heap, (t + self.lat[i], ARRIVES, next(self.serial), ev, i))
                 else:
-                    sent = self.issued[ev]
+                    sent = issued[ev]
                     sent.append(t)
                     if waiting[ev]:
                         ws = self.parked.take(ev, len(sent))
@@ -128,7 +128,7 @@ class Timed:
                         continue
                     self.parked.park(ev, k, q)
                 else:
-                    sent = self.issued[ev]
+                    sent = issued[ev]
                     if len(sent) < k:
                         self.parked.park(ev, k, q)
                     else:
@@ -154,9 +154,11 @@ class Timed:
         if claim is None:
             heappush(self.heap, (t + work, TASK_ENDS, next(self.serial), q, i))
             return
-        heap, serial = self.heap, self.serial
-        for when, g in self.fluid.add(i, t, work, claim.group, claim.demands):
-            heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
+        entries = self.fluid.add(i, t, work, claim.group, claim.demands)
+        if entries:
+            heap, serial = self.heap, self.serial
+            for when, g in entries:
+                heappush(heap, (when, GROUP_ENDS, next(serial), g, 0))
 
     def background(self, t: int) -> None:
         """The memory model's own traffic from t on, as flows no queue waits for."""
@@ -176,12 +178,15 @@ class Timed:
     def group_ends(self, g: int, t: int, resume: list[int]) -> None:
         """A check of group g: its earliest member may be done."""
         i, entries = self.fluid.check(g, t)
-        heap, serial = self.heap, self.serial
-        for when, h in entries:
-            heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
-        if 0 <= i < len(self.code):   # else stale, the rate fell, or a queueless flow
+        if entries:
+            heap, serial = self.heap, self.serial
+            for when, h in entries:
+                heappush(heap, (when, GROUP_ENDS, next(serial), h, 0))
+        if i < 0:                     # stale, or the rate fell
+            return
+        if i < len(self.code):        # else a queueless flow
             self.task_ends(self.iq[i], i, t, resume)
-        elif i >= 0:
+        else:
             self.memory.background_done(self.owner.pop(i))
             if self.memory.back:
                 self.background(t)
