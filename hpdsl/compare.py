@@ -41,6 +41,8 @@ class CompareOptions:
     seed: int = 0
     seeds: int = 1                  # random: the best of this many seeds from `seed`
     max_z3_tasks: int = 400         # z3 refuses larger graphs (solvers.Options)
+    max_cpsat_tasks: int = 5000     # so does cpsat
+    solver_workers: int = 0         # cpsat's search threads; 0: one per CPU core
     z3_default_tasks: int = 200     # z3 joins the default list up to this many tasks
     emulate: bool = True
     progress: Callable[[str], None] | None = None
@@ -165,7 +167,8 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
     from hpdsl.solvers import run as solve
 
     sopt = Options(time_limit=options.time_limit, seed=options.seed, seeds=options.seeds,
-                   max_z3_tasks=options.max_z3_tasks,
+                   max_z3_tasks=options.max_z3_tasks, max_cpsat_tasks=options.max_cpsat_tasks,
+                   solver_workers=options.solver_workers,
                    progress=options.progress or False)
     try:
         s = solve(name, graph, machine, sopt)

@@ -13,6 +13,8 @@ class Options:
     time_limit: float = 60.0        # seconds, for z3 and the portfolio's extra restarts
     seed: int = 0                   # random priorities
     max_z3_tasks: int = 400         # z3 refuses larger graphs before building a model
+    max_cpsat_tasks: int = 5000     # cpsat refuses larger graphs before building a model
+    solver_workers: int = 0         # cpsat's search workers; 0: one per CPU core
     progress: Callable[[str], None] | bool = False   # True: messages on stderr
     seeds: int = 1                  # `random` tries seeds seed..seed+seeds-1, keeps the best
     portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")
