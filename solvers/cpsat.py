@@ -54,8 +54,12 @@ def cpsat(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(options.seed)
-    solver.parameters.max_time_in_seconds = max(0.01, clock.left)
+    limit = solver.parameters.max_time_in_seconds = max(0.01, clock.left)
     code = solver.Solve(model.m, _Progress(options, model.scale, clock))
+    if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.WallTime() < 0.9 * limit:
+        # CP-SAT catches Ctrl-C and stops as at a time limit; nothing else stops it early
+        # (a solver thread that let Python see the signal aborted at exit in OR-Tools 9.15)
+        raise KeyboardInterrupt
     status = solver.StatusName(code)
     best = warm
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

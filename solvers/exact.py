@@ -9,6 +9,7 @@ constants.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import replace
 
@@ -97,3 +98,30 @@ class Clock:
 def result(name: str, s: Schedule, status: str, lb: int, clock: Clock, note: str) -> Schedule:
     return Schedule(name, status, s.worker, s.start, s.end, lower_bound=int(lb),
                     solve_seconds=clock.elapsed, notes=(note,))
+
+
+def interruptible(solve, stop):
+    """`solve()` in a thread while this one waits, so Ctrl-C reaches Python: the solver
+    is told to `stop()`, joined, and the KeyboardInterrupt goes on (the CLI exits 130
+    and writes nothing). Both solvers would otherwise catch SIGINT themselves and return
+    their best schedule as if the time limit had passed."""
+    out = {}
+
+    def body():
+        try:
+            out["value"] = solve()
+        except BaseException as e:   # re-raised in the caller's thread
+            out["error"] = e
+
+    th = threading.Thread(target=body, name="hpdsl-solver", daemon=True)
+    th.start()
+    try:
+        while th.is_alive():
+            th.join(0.1)
+    except KeyboardInterrupt:
+        stop()
+        th.join()
+        raise
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
