@@ -54,6 +54,7 @@ def cpsat(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(options.seed)
+    solver.parameters.interleave_search = options.deterministic
     limit = solver.parameters.max_time_in_seconds = max(0.01, clock.left)
     code = solver.Solve(model.m, _Progress(options, model.scale, clock))
     if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.WallTime() < 0.9 * limit:

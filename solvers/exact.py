@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -31,9 +30,8 @@ def refuse_above(ctx: Context, name: str, cap: int, flag: str) -> None:
 
 
 def warm_start(ctx: Context, options: Options) -> Schedule:
-    """The portfolio's schedule, its random restarts held to a tenth of the limit (<= 5 s)."""
-    return portfolio(ctx.graph, ctx.machine,
-                     replace(options, time_limit=min(options.time_limit / 10, 5.0)))
+    """The portfolio's schedule (deterministic: its restarts are counted)."""
+    return portfolio(ctx.graph, ctx.machine, options)
 
 
 def scale(ctx: Context) -> int:

@@ -83,7 +83,7 @@ def z3opt(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
             break
         solver.set("timeout", max(1, min(int(left * 1000), 2**32 - 1)))   # z3 takes a uint ms
         target = max(lo, hi - step)
-        probe = z3.Bool(f"probe_{target}")
+        probe = z3.Bool(f"probe_{target}", model.zc)
         solver.add(z3.Implies(probe, model.C <= target))
         r = exact.interruptible(lambda: solver.check(probe), solver.ctx.interrupt)
         if r == z3.sat:
@@ -123,16 +123,19 @@ class _Model:
         head = ctx.head(d_min) + ctx.release
         tail = ctx.tail(d_min)
         self.scale = sc = exact.scale(ctx)
-        self.solver = s = z3.SolverFor("QF_LIA")
-        self.C = C = z3.Int("makespan")
+        # a context of its own: in a shared one, the ids of earlier runs' terms change
+        # Z3's choices, and the same input gave another optimal schedule
+        self.zc = zc = z3.Context()
+        self.solver = s = z3.SolverFor("QF_LIA", ctx=zc)
+        self.C = C = z3.Int("makespan", self.zc)
         self.elig = exact.eligible(ctx, sc)     # task -> {worker: duration (scaled)}
-        self.start = [z3.Int(f"s_{t}") for t in range(n)]
+        self.start = [z3.Int(f"s_{t}", self.zc) for t in range(n)]
         self.wk = []          # the worker of each task: an Int, or the one worker it can use
         self.end = []
         for t in range(n):
             self._tick("tasks", t)
             ws = self.elig[t]
-            wk = z3.Int(f"w_{t}") if len(ws) > 1 else z3.IntVal(next(iter(ws)))
+            wk = z3.Int(f"w_{t}", self.zc) if len(ws) > 1 else z3.IntVal(next(iter(ws)), zc)
             self.wk.append(wk)
             if len(ws) > 1:
                 s.add(_member(wk, ws))
@@ -142,7 +145,7 @@ class _Model:
             if len(by_dur) == 1:
                 e = self.start[t] + next(iter(by_dur))
             else:
-                e = z3.Int(f"e_{t}")
+                e = z3.Int(f"e_{t}", self.zc)
                 for d, group in by_dur.items():
                     s.add(z3.Implies(_member(wk, group), e - self.start[t] == d))
             self.end.append(e)
@@ -197,7 +200,7 @@ class _Model:
                     continue
                 if self.elig[i].keys().isdisjoint(self.elig[j].keys()):
                     continue
-                b = z3.Bool(f"b_{i}_{j}")
+                b = z3.Bool(f"b_{i}_{j}", self.zc)
                 self.pairs.append((i, j))
                 apart = self.wk[i] != self.wk[j]
                 s.add(z3.Or(apart, z3.Not(b), self.start[j] - self.end[i] >= 0))
@@ -216,7 +219,7 @@ class _Model:
                     continue   # ordered by a path: the first ends before the second starts
                 if g.device[i] != g.device[j] and g.dst[i] != g.dst[j]:
                     continue
-                c = z3.Bool(f"l_{i}_{j}")
+                c = z3.Bool(f"l_{i}_{j}", self.zc)
                 s.add(z3.Or(z3.Not(c), self.start[j] - self.start[i] >= int(xfer[i])))
                 s.add(z3.Or(c, self.start[i] - self.start[j] >= int(xfer[j])))
 
@@ -227,7 +230,7 @@ class _Model:
         classes = {ws for ws in exact.worker_classes(self.ctx).values() if len(ws) > 1}
         for ws in sorted(classes):
             tasks = [t for t in range(self.ctx.n) if ws[0] in self.elig[t]]
-            used = [z3.BoolVal(False)] * len(ws)     # used[k]: an earlier task is on ws[k]
+            used = [z3.BoolVal(False, self.zc)] * len(ws)     # used[k]: an earlier task is on ws[k]
             for j, t in enumerate(tasks):
                 self._tick("symmetry", j)
                 on = [self.wk[t] == w for w in ws]
@@ -237,9 +240,9 @@ class _Model:
                     nxt = []
                     for k in range(len(ws)):
                         if k > j:
-                            nxt.append(z3.BoolVal(False))
+                            nxt.append(z3.BoolVal(False, self.zc))
                             continue
-                        u = z3.Bool(f"used_{ws[k]}_{j}")
+                        u = z3.Bool(f"used_{ws[k]}_{j}", self.zc)
                         s.add(u == z3.Or(used[k], on[k]))
                         nxt.append(u)
                     used = nxt

@@ -37,9 +37,11 @@ def add_target_args(p, spec_optional: bool = False) -> None:
 def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
     """--time-limit (the exact schedulers' search, `per` says what for), --seed, --seeds,
     --max-z3-tasks, --max-cpsat-tasks and --solver-workers."""
-    p.add_argument("--time-limit", type=float, default=time_limit, metavar="S",
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help=f"seconds the exact schedulers (z3, cpsat) may search{per} "
-                        f"(default: {time_limit:g})")
+                        f"(default: {time_limit:g}, with cpsat's deterministic search; "
+                        f"given, cpsat searches in parallel, faster but not repeatable)")
+    p.set_defaults(default_time_limit=time_limit)
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
     p.add_argument("--seeds", type=int, default=1, metavar="N",
                    help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
@@ -56,6 +58,10 @@ def check_solver_args(args) -> None:
     """--time-limit, --seed and --max-z3-tasks as the schedulers can use them (UserError if not)."""
     import math
 
+    # no --time-limit: the default limit, and searches that repeat exactly (Options)
+    args.deterministic = args.time_limit is None
+    if args.time_limit is None:
+        args.time_limit = args.default_time_limit
     if not (math.isfinite(args.time_limit) and args.time_limit >= 0):
         raise UserError(f"--time-limit must be a finite number of seconds >= 0, got {args.time_limit:g}")
     if args.seed < 0:

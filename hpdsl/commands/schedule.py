@@ -60,7 +60,8 @@ def run(args) -> int:
     machine = Machine.of(graph.hardware, graph.devices)
     options = Options(time_limit=args.time_limit, seed=args.seed, seeds=args.seeds,
                       max_z3_tasks=args.max_z3_tasks, max_cpsat_tasks=args.max_cpsat_tasks,
-                      solver_workers=args.solver_workers, progress=progress)
+                      solver_workers=args.solver_workers, deterministic=args.deterministic,
+                      progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:
         from hpdsl.plan import lower, plan_to_json, plan_to_npz, wants_npz
