@@ -20,7 +20,8 @@ def graphs():
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_scheduler_repeats_itself(name):
     for g, m in graphs():
-        a = run(name, g, m, Options(time_limit=60, solver_workers=2))
-        b = run(name, g, m, Options(time_limit=60, solver_workers=2))
+        opts = Options(time_limit=60, solver_workers=2, tabu_iterations=300)
+        a = run(name, g, m, opts)
+        b = run(name, g, m, opts)
         assert a.status == b.status and a.lower_bound == b.lower_bound, name
         assert np.array_equal(a.worker, b.worker) and np.array_equal(a.start, b.start), name
