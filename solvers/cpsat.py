@@ -57,7 +57,10 @@ def cpsat(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     solver.parameters.interleave_search = options.deterministic
     limit = solver.parameters.max_time_in_seconds = max(0.01, clock.left)
     code = solver.Solve(model.m, _Progress(options, model.scale, clock))
-    if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.WallTime() < 0.9 * limit:
+    if code == cp_model.MODEL_INVALID:
+        raise AssertionError(f"cpsat: CP-SAT calls the model invalid: {model.m.Validate()}")
+    if code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and limit > 0.5 \
+            and solver.WallTime() < 0.9 * limit:
         # CP-SAT catches Ctrl-C and stops as at a time limit; nothing else stops it early
         # (a solver thread that let Python see the signal aborted at exit in OR-Tools 9.15)
         raise KeyboardInterrupt
