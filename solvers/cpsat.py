@@ -55,15 +55,12 @@ def cpsat(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(options.seed)
     solver.parameters.interleave_search = options.deterministic
-    limit = solver.parameters.max_time_in_seconds = max(0.01, clock.left)
-    code = solver.Solve(model.m, _Progress(options, model.scale, clock))
+    solver.parameters.max_time_in_seconds = max(0.01, clock.left)
+    solver.parameters.catch_sigint_signal = False   # Ctrl-C is Python's (exact.stop_on_ctrl_c)
+    with exact.stop_on_ctrl_c(solver.StopSearch):
+        code = solver.Solve(model.m, _Progress(options, model.scale, clock))
     if code == cp_model.MODEL_INVALID:
         raise AssertionError(f"cpsat: CP-SAT calls the model invalid: {model.m.Validate()}")
-    if code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and limit > 0.5 \
-            and solver.WallTime() < 0.9 * limit:
-        # CP-SAT catches Ctrl-C and stops as at a time limit; nothing else stops it early
-        # (a solver thread that let Python see the signal aborted at exit in OR-Tools 9.15)
-        raise KeyboardInterrupt
     status = solver.StatusName(code)
     best = warm
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

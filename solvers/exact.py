@@ -9,8 +9,12 @@ constants.
 from __future__ import annotations
 
 import math
+import os
+import select
+import signal
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -98,28 +102,36 @@ def result(name: str, s: Schedule, status: str, lb: int, clock: Clock, note: str
                     solve_seconds=clock.elapsed, notes=(note,))
 
 
-def interruptible(solve, stop):
-    """`solve()` in a thread while this one waits, so Ctrl-C reaches Python: the solver
-    is told to `stop()`, joined, and the KeyboardInterrupt goes on (the CLI exits 130
-    and writes nothing). Both solvers would otherwise catch SIGINT themselves and return
-    their best schedule as if the time limit had passed."""
-    out = {}
+@contextmanager
+def stop_on_ctrl_c(stop):
+    """Inside: Ctrl-C calls `stop()` at once, and the KeyboardInterrupt follows as soon as
+    the solver returns (the CLI then exits 130 and writes nothing).
 
-    def body():
-        try:
-            out["value"] = solve()
-        except BaseException as e:   # re-raised in the caller's thread
-            out["error"] = e
+    Python runs its SIGINT handler only between bytecodes of the main thread, which is
+    inside the solver's C++ call; but its C-level handler writes the signal number to the
+    wakeup fd at once, from any thread, and a watcher thread reads it and stops the
+    solver. Both solvers would otherwise take SIGINT themselves and return their best
+    schedule as if the time limit had passed (callers turn their handlers off)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    done = threading.Event()
 
-    th = threading.Thread(target=body, name="hpdsl-solver", daemon=True)
+    def watch():
+        while not done.is_set():
+            if select.select([r], [], [], 0.1)[0] and signal.SIGINT in os.read(r, 64):
+                stop()
+
+    th = threading.Thread(target=watch, name="hpdsl-ctrl-c", daemon=True)
     th.start()
     try:
-        while th.is_alive():
-            th.join(0.1)
-    except KeyboardInterrupt:
-        stop()
+        yield
+    finally:
+        done.set()
         th.join()
-        raise
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
+        signal.set_wakeup_fd(old)
+        os.close(r)
+        os.close(w)

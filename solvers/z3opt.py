@@ -67,7 +67,7 @@ def z3opt(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
         return exact.result("z3", warm, "feasible", lb, clock, note)
     solver, sc = model.solver, model.scale
     solver.set("random_seed", int(options.seed))
-    solver.set("ctrl_c", False)    # Ctrl-C is Python's (exact.interruptible)
+    solver.set("ctrl_c", False)    # Ctrl-C is Python's (exact.stop_on_ctrl_c)
     # scaled: every optimal makespan is a multiple of the gcd (left-shifted schedules)
     lo, hi = -(-lb // sc), ub // sc
     solver.add(model.C <= hi)
@@ -85,7 +85,8 @@ def z3opt(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
         target = max(lo, hi - step)
         probe = z3.Bool(f"probe_{target}", model.zc)
         solver.add(z3.Implies(probe, model.C <= target))
-        r = exact.interruptible(lambda: solver.check(probe), solver.ctx.interrupt)
+        with exact.stop_on_ctrl_c(solver.ctx.interrupt):
+            r = solver.check(probe)
         if r == z3.sat:
             best = model.extract(solver.model())
             hi = best.makespan // sc

@@ -89,3 +89,15 @@ def test_zero_time_tasks_are_never_inside_another_task():
     s = run("cpsat", g, m)     # run() checks the schedule: no task inside another
     assert s.status == "optimal" and s.makespan == 800
     assert np.all(s.end >= s.start)
+
+
+def test_cli_passes_the_cpsat_options(capsys):
+    from pathlib import Path
+
+    from hpdsl.cli import main
+
+    spec = str(Path(__file__).resolve().parents[1] / "examples" / "diamond.hpm")
+    assert main(["schedule", spec, "-s", "cpsat", "--max-cpsat-tasks", "2"]) == 1
+    assert "more than the 2 the exact scheduler 'cpsat' accepts" in capsys.readouterr().err
+    assert main(["schedule", spec, "-s", "cpsat", "--solver-workers", "1", "--json"]) == 0
+    assert '"status": "optimal"' in capsys.readouterr().out
