@@ -10,7 +10,7 @@ from typing import Callable
 class Options:
     """Knobs shared by all schedulers; each reads the ones it needs."""
 
-    time_limit: float = 60.0        # seconds, for the exact schedulers (z3, cpsat)
+    time_limit: float = 60.0        # seconds, for z3, cpsat and tabu
     seed: int = 0                   # random priorities
     max_z3_tasks: int = 400         # z3 refuses larger graphs before building a model
     max_cpsat_tasks: int = 5000     # cpsat refuses larger graphs before building a model

@@ -38,7 +38,7 @@ def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
     """--time-limit (the exact schedulers' search, `per` says what for), --seed, --seeds,
     --max-z3-tasks, --max-cpsat-tasks and --solver-workers."""
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
-                   help=f"seconds the exact schedulers (z3, cpsat) may search{per} "
+                   help=f"seconds z3, cpsat and tabu may search{per} "
                         f"(default: {time_limit:g}, with cpsat's deterministic search; "
                         f"given, cpsat searches in parallel, faster but not repeatable)")
     p.set_defaults(default_time_limit=time_limit)
