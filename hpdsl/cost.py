@@ -146,6 +146,23 @@ def cached_times(graph: TaskGraph, machine: Machine) -> tuple[np.ndarray, np.nda
     return _times(graph, machine, False), np.array([hbm_share(hw, c) for c in hw.cores])
 
 
+def floor_times(graph: TaskGraph, machine: Machine, times: np.ndarray | None = None) -> np.ndarray:
+    """int64 (n_tasks, n_core_types): ns no run of a task can beat, -1 where it cannot run.
+
+    The emulator's L2 model starts a task from `cached_times` (every byte through L2) and
+    only adds to it (HBM misses, bandwidth sharing); the other memory models run the
+    cost-model time. So a bound computed from these holds for emulated makespans too,
+    where the cost-model times (`task_times`, HBM estimate included) may be beaten by a
+    plan whose order hits in L2.
+    """
+    times = task_times(graph, machine) if times is None else times
+    hw = machine.hardware
+    if hw.cache is None or hw.memory is None:
+        return times
+    base = np.ceil(_times(graph, machine, False)).astype(np.int64)
+    return np.where(times >= 0, np.minimum(times, base), times)
+
+
 def fastest_times(graph: TaskGraph, machine: Machine, times: np.ndarray | None = None):
     """(ns, core type index) per task on its fastest eligible core type (-1, -1 if none)."""
     times = task_times(graph, machine) if times is None else times

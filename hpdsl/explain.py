@@ -95,16 +95,6 @@ def activity(graph: TaskGraph, machine: Machine, start: np.ndarray, end: np.ndar
     return Activity(int(makespan), idle, idle_while, idle_empty, comm, busy_by_op)
 
 
-def main_core(graph: TaskGraph, machine: Machine, worker: np.ndarray, start, end) -> str:
-    """The core type with the most busy time per worker: the one whose idleness costs most."""
-    C = len(machine.core_types)
-    busy = np.bincount(machine.worker_core[worker].astype(np.int64),
-                       weights=np.maximum(end - start, 0).astype(np.float64), minlength=C)
-    count = np.bincount(machine.worker_core.astype(np.int64), minlength=C)
-    per = np.where(count > 0, busy / np.maximum(count, 1), 0.0)
-    return machine.core_types[int(np.argmax(per))] if C else ""
-
-
 def idle_sentence(act: Activity, core: str, explicit: bool) -> str:
     """'AIC idle 41% of the time (20% while act runs, 18% with nothing running)'."""
     parts = []

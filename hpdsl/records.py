@@ -58,10 +58,18 @@ def plan_findings(messages) -> list[dict]:
     return [{"kind": "plan", "severity": "error", "message": m} for m in messages]
 
 
-def measured(res, graph=None) -> dict:
+def measured(res, graph=None, machine=None) -> dict:
     """An emulator `Result`'s measurements, as `emulate` and `compare` report them; with the
-    graph, also the compulsory off-chip bytes per op its `traffic` compares with."""
-    return {"starved_ns": {k: float(v) for k, v in res.starved.items()},
+    graph, also the compulsory off-chip bytes per op its `traffic` compares with; with the
+    machine too, the lower bound on any emulation (`bounds(..., emulated=True)`: the
+    cost-model bound `lower_bound_ns` may exceed a run whose order hits in L2)."""
+    extra = {}
+    if graph is not None and machine is not None:
+        from hpdsl.solvers.bounds import bounds
+        from hpdsl.solvers.context import Context
+
+        extra["emulated_lower_bound_ns"] = bounds(Context.of(graph, machine), emulated=True).value
+    return {**extra,"starved_ns": {k: float(v) for k, v in res.starved.items()},
             "exposed_comm_ns": int(res.exposed_comm),
             "traffic": {op: dict(t) for op, t in res.traffic.items()},
             **({} if graph is None else {"compulsory_hbm_bytes": compulsory(graph)}),
@@ -76,14 +84,14 @@ def schedule_record(graph, machine, s) -> dict:
             "tasks": graph.n_tasks, "notes": list(s.notes)}
 
 
-def emulate_record(header, res, static, graph=None) -> dict:
+def emulate_record(header, res, static, graph=None, machine=None) -> dict:
     """`hpdsl emulate`: a plan's header, its emulation `res` and the static checker's messages."""
     violations = plan_findings(static) + findings(res.errors)
     return {**common(Claim.of_header(header), res.makespan, dict(res.utilization), violations),
             "warnings": findings(res.warnings),
             # an invalid plan's run is no makespan: measuring the prediction by it misleads
             "prediction_error": None if violations else res.prediction_error,
-            **measured(res, graph)}
+            **measured(res, graph, machine)}
 
 
 def run_record(c, r) -> dict:
@@ -101,7 +109,7 @@ def run_record(c, r) -> dict:
                  kernels=r.kernels, launch_ns=r.kernels * int(c.machine.hardware.launch))
     if res is not None:
         act = r.activity
-        d.update(measured(res, c.graph), comm_ns=int(act.comm_ns) if act is not None else None,
+        d.update(measured(res, c.graph, c.machine), comm_ns=int(act.comm_ns) if act is not None else None,
                  idle=dict(act.idle) if act is not None else {})
     d["speedup_vs_serial"] = c.speedup(r)
     d["why"] = list(r.why)

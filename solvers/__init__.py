@@ -23,7 +23,7 @@ from hpdsl.errors import UserError, did_you_mean
 from hpdsl.graph import TaskGraph
 from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule, ScheduleError, check_schedule
-from hpdsl.solvers import heft_ins, hpmoe, listsched, reuse, serial, z3opt
+from hpdsl.solvers import heft_ins, hpmoe, listsched, reuse, serial, tabu, z3opt
 from hpdsl.solvers.bounds import bounds
 from hpdsl.solvers.context import Context
 from hpdsl.solvers.options import Options
@@ -74,6 +74,19 @@ register("portfolio", "runs heft, dispatch, cp, fifo and random restarts; keeps 
          listsched.portfolio)
 register("z3", "exact: minimizes the makespan with Z3, warm-started by the portfolio",
          z3opt.z3opt)
+
+
+def _cpsat(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    # OR-Tools takes most of a second to import: only when cpsat runs, not in every command
+    from hpdsl.solvers.cpsat import cpsat
+
+    return cpsat(graph, machine, options)
+
+
+register("tabu", "tabu search (N5 swaps, moves between pool workers) from the portfolio's "
+         "schedule", tabu.tabu)
+register("cpsat", "exact: minimizes the makespan with OR-Tools CP-SAT, hinted by the portfolio",
+         _cpsat)
 
 
 def lookup(name: str) -> SchedulerInfo:

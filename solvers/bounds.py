@@ -5,12 +5,15 @@ heuristic's distance from optimal is visible even where no exact answer is possi
 
 - critical path: the longest chain of tasks, each at its fastest eligible core type, with
   zero latency, after the kernel launch;
-- work: for a device and a set S of core types, the tasks that can run *only* on S must
-  fit on the workers of S. With m such workers, each worker's busy time lies between the
-  head (earliest start) of its first task and the makespan minus the tail of its last, so
+- work: for a device and a set U of workers (queues), the tasks that can run *only* on U
+  must fit on U. A task's workers are the queues that do its capability on the core
+  types it may use, so a core type with one matmul and one vector queue per instance
+  counts one queue per instance for each. With m = |U|, each worker's busy time lies
+  between the head (earliest start) of its first task and the makespan minus the tail
+  of its last, so
   m * C >= sum of times + the m smallest heads + the m smallest tails (an idle worker
-  is covered by a pigeonhole argument, see `_work_bound`). Every subset S of core types is
-  tried (there are few core types), which handles tasks eligible for several.
+  is covered by a pigeonhole argument, see `_work_bound`). Every union of the kinds'
+  worker sets is tried (there are few), which handles tasks eligible for several.
 
 Example:
     >>> from hpdsl.solvers.bounds import lower_bound   # doctest: +SKIP
@@ -20,7 +23,6 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 
@@ -39,56 +41,86 @@ class Bounds:
         return max(self.critical_path, self.work)
 
 
-def bounds(ctx: Context) -> Bounds:
-    """Both lower bounds (ns) for the context's graph and machine."""
+def bounds(ctx: Context, emulated: bool = False) -> Bounds:
+    """Both lower bounds (ns) for the context's graph and machine: on every schedule with
+    cost-model times, or with `emulated` on every emulation of every plan (from each
+    task's time floor, `Context.floor_times`; never larger)."""
     n = ctx.n
     if n == 0:
         return Bounds(0, 0)
     d = ctx.min_time
+    if emulated:
+        f = ctx.floor_times
+        d = np.where(f >= 0, f, np.iinfo(np.int64).max).min(axis=1)
     head = ctx.head(d) + ctx.release
     tail = ctx.tail(d)
     cp = int((head + d + tail).max())
-    return Bounds(cp, _work_bound(ctx, head, tail))
+    return Bounds(cp, _work_bound(ctx, head, tail, d))
 
 
-def _work_bound(ctx: Context, head: np.ndarray, tail: np.ndarray) -> int:
-    g, times = ctx.graph, ctx.times
-    ncore = times.shape[1]
-    elig = times >= 0
-    # a task's eligible core types as a bit mask; tasks grouped by (device, mask)
-    mask = (elig * (1 << np.arange(ncore))).sum(axis=1)
-    best = 0
-    kinds_by_core = {}
+def _eligible_sets(ctx: Context) -> dict[frozenset, list[int]]:
+    """Per device-local worker set: the task kinds whose eligible workers are exactly it.
+
+    A kind's workers are the queues, of every core type it may use, that do its
+    capability (`Context.local_offsets`): a core type with a matmul and a vector queue
+    per instance offers a matmul task one queue per instance, not two.
+    """
+    by = {}
     for (k, ci), offs in ctx.local_offsets.items():
-        kinds_by_core.setdefault(ci, {})[k] = offs
-    for dev in np.unique(g.device):
-        on_dev = g.device == dev
-        for r in range(1, ncore + 1):
-            for subset in combinations(range(ncore), r):
-                s_mask = sum(1 << c for c in subset)
-                sel = np.flatnonzero(on_dev & ((mask & ~s_mask) == 0))
-                if len(sel) == 0:
-                    continue
-                # workers of S that can run at least one of these tasks
-                present = set(np.unique(g.kind[sel]).tolist())
-                workers = set()
-                for c in subset:
-                    for k, offs in kinds_by_core.get(c, {}).items():
-                        if k in present:
-                            workers.update(offs)
-                m = len(workers)
-                if m == 0:
-                    continue
-                t = np.where(elig[sel][:, list(subset)], times[sel][:, list(subset)],
-                             np.iinfo(np.int64).max).min(axis=1)
-                # pigeonhole: for j <= (n+1)/2 some task has both head >= the j-th
-                # smallest head and tail >= the j-th smallest tail, so an idle worker
-                # still accounts for C >= h_(j) + t_(j); beyond that use the smallest pair
-                k = min(m, (len(sel) + 1) // 2)
-                hs, ts = np.sort(head[sel]), np.sort(tail[sel])
-                total = int(t.sum()) + int(hs[:k].sum()) + int(ts[:k].sum()) \
-                    + (m - k) * int(hs[0] + ts[0])
-                best = max(best, -(-total // m))
+        by.setdefault(k, set()).update(offs)
+    out = {}
+    for k, offs in sorted(by.items()):
+        out.setdefault(frozenset(offs), []).append(k)
+    return out
+
+
+def worker_sets(ctx: Context, cap: int = 256) -> list[tuple[frozenset, list[int]]]:
+    """[(worker set U, kinds whose eligible workers lie inside U)] for every union U of the
+    kinds' eligible sets (at most `cap` unions; above it the single sets and the union of
+    all, each of which is still a valid bound)."""
+    base = _eligible_sets(ctx)
+    unions = set(base)
+    frontier = set(base)
+    while frontier and len(unions) <= cap:
+        frontier = {a | b for a in frontier for b in base} - unions
+        unions |= frontier
+    if len(unions) > cap:
+        unions = set(base) | {frozenset().union(*base)}
+    out = []
+    for u in sorted(unions, key=lambda u: (len(u), sorted(u))):
+        out.append((u, [k for e, ks in base.items() if e <= u for k in ks]))
+    return out
+
+
+def _work_bound(ctx: Context, head: np.ndarray, tail: np.ndarray, d: np.ndarray) -> int:
+    """For each device and worker set U: the tasks that can run only on U fit on |U|
+    workers (`d`: each task's time at its fastest eligible core type, all inside U)."""
+    g = ctx.graph
+    best = 0
+    sets = worker_sets(ctx)
+    order = np.lexsort((g.kind, g.device))
+    dk = g.device[order].astype(np.int64) * (len(g.kinds) + 1) + g.kind[order]
+    cuts = np.flatnonzero(np.diff(dk)) + 1
+    groups = {}
+    for idx in np.split(order, cuts):
+        if len(idx):
+            groups[(int(g.device[idx[0]]), int(g.kind[idx[0]]))] = idx
+    for dev in np.unique(g.device).tolist():
+        for u, kinds in sets:
+            parts = [groups[(dev, k)] for k in kinds if (dev, k) in groups]
+            if not parts:
+                continue
+            sel = np.concatenate(parts)
+            m = len(u)
+            # pigeonhole: for j <= (n+1)/2 some task has both head >= the j-th smallest
+            # head and tail >= the j-th smallest tail, so an idle worker still accounts
+            # for C >= h_(j) + t_(j); beyond that use the smallest pair
+            k = min(m, (len(sel) + 1) // 2)
+            hs = np.partition(head[sel], k - 1)[:k] if k < len(sel) else head[sel]
+            ts = np.partition(tail[sel], k - 1)[:k] if k < len(sel) else tail[sel]
+            total = int(d[sel].sum()) + int(hs.sum()) + int(ts.sum()) \
+                + (m - k) * int(hs.min() + ts.min())
+            best = max(best, -(-total // m))
     return best
 
 

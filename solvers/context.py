@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from hpdsl.cost import task_times
+from hpdsl.cost import floor_times, task_times
 from hpdsl.errors import UserError
 from hpdsl.graph import TaskGraph
 from hpdsl.latency import graph_latencies
@@ -125,6 +125,11 @@ class Context:
                             f"which no core type of hardware '{self.machine.hardware.name}' "
                             f"can run")
         return mn
+
+    @cached_property
+    def floor_times(self) -> np.ndarray:
+        """(n, core types) int64: ns no emulation of a task can beat (`cost.floor_times`)."""
+        return floor_times(self.graph, self.machine, self.times)
 
     @cached_property
     def mean_time(self) -> np.ndarray:

@@ -10,9 +10,16 @@ from typing import Callable
 class Options:
     """Knobs shared by all schedulers; each reads the ones it needs."""
 
-    time_limit: float = 60.0        # seconds, for z3 and the portfolio's extra restarts
+    time_limit: float = 60.0        # seconds, for z3, cpsat and tabu
     seed: int = 0                   # random priorities
     max_z3_tasks: int = 400         # z3 refuses larger graphs before building a model
+    max_cpsat_tasks: int = 5000     # cpsat refuses larger graphs before building a model
+    solver_workers: int = 0         # cpsat's search workers; 0: one per CPU core
+    # cpsat's interleaved search: the same schedule on any machine and any worker count
+    # when it ends before the time limit (slower than its parallel portfolio)
+    deterministic: bool = True
+    tabu_iterations: int = 10_000   # tabu's iteration budget; 0: until the time limit
+    tabu_pool_moves: int = 4        # moves to other workers tabu evaluates per iteration
     progress: Callable[[str], None] | bool = False   # True: messages on stderr
     seeds: int = 1                  # `random` tries seeds seed..seed+seeds-1, keeps the best
     portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")

@@ -37,3 +37,46 @@ def test_tasks_eligible_for_two_core_types_count_against_both():
 def test_empty_graph_has_zero_bounds():
     g, m = explicit("e", [("A", 1)], [])
     assert lower_bound(g, m) == 0
+
+
+def two_queue_graph(n_mm, n_vec, ns=1000):
+    """A core type C (2 instances) with one matmul and one vector queue per instance."""
+    import numpy as np
+
+    from hpdsl.graph import TaskGraph
+    from hpdsl.machine import Machine
+    from hpdsl.spec import CoreType, Hardware, Queue
+
+    hw = Hardware("H2", cores=(CoreType("C", 2, (Queue("cube", ("mm",)), Queue("vec", ("vec",)))),),
+                  sync_latency=0)
+    n = n_mm + n_vec
+    g = TaskGraph.build(name="q", hardware=hw, devices=1, ops=("q",), kinds=("mm", "vec"),
+                        cores=(("C",), ("C",)), op=np.zeros(n, np.int32),
+                        kind=np.array([0] * n_mm + [1] * n_vec, np.int16), device=np.zeros(n, np.int32),
+                        src=[], dst_edges=[], fixed_ns=np.full(n, ns, np.int64),
+                        task_names=[f"t{i}" for i in range(n)])
+    return g, Machine.of(hw, 1)
+
+
+def test_work_bound_counts_the_queues_that_do_the_capability():
+    # 8 matmul tasks of 1 us on 2 cube queues (the 2 vector queues cannot run them) and
+    # 2 vector tasks: 4 us, where pooling all 4 queues of C with all 10 tasks said 2.5 us
+    g, m = two_queue_graph(8, 2)
+    assert bounds(Context.of(g, m)).work == 4000
+    # the union of both sets counts all four queues: 24 tasks of 1 us need 6 us
+    g, m = two_queue_graph(12, 12)
+    assert bounds(Context.of(g, m)).work == 6000
+
+
+def test_starved_counts_the_queues_of_the_tasks_class_as_the_bound_does():
+    # three matmul tasks on two instances (a cube and a vector queue each): the third waits
+    # for a cube queue while both vector queues idle, which it could not use
+    import numpy as np
+
+    from hpdsl.emulator.metrics import starved
+
+    g, m = two_queue_graph(3, 0)
+    cube = [w.id for w in m.workers if w.queue == "cube"]
+    got = starved(g, m, np.array([0, 0, 1000]), np.array([1000, 1000, 2000]),
+                  np.array([cube[0], cube[1], cube[0]]), 0)
+    assert got == {"C": 0.0}

@@ -16,14 +16,15 @@ def diamond():
 
 
 def test_registry_lists_every_scheduler_with_a_description():
-    assert {"serial", "heft", "dispatch", "cp", "fifo", "random", "portfolio", "z3"} <= set(REGISTRY)
+    assert {"serial", "heft", "dispatch", "cp", "fifo", "random", "portfolio", "z3",
+            "cpsat"} <= set(REGISTRY)
     for name, info in REGISTRY.items():
         assert info.name == name and info.description and callable(info.function)
 
 
 def test_unknown_scheduler_names_the_valid_ones():
     with pytest.raises(UserError, match=r"unknown scheduler 'hef' \(did you mean 'heft'\? "
-                                        r"valid: 'cp', 'dispatch', 'fifo', 'heft',"):
+                                        r"valid: 'cp', 'cpsat', 'dispatch', 'fifo', 'heft',"):
         lookup("hef")
 
 

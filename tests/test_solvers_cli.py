@@ -56,6 +56,8 @@ def test_z3_refusal_exits_1(capsys):
     ("schedule", ["-s", "z3", "--max-z3-tasks", "-5"], "--max-z3-tasks must be a whole number >= 0, got -5"),
     ("compare", ["--time-limit", "nan"], "--time-limit must be a finite number of seconds >= 0, got nan"),
     ("compare", ["--z3-default-tasks", "-3"], "--z3-default-tasks must be a whole number >= 0, got -3"),
+    ("schedule", ["-s", "cpsat", "--max-cpsat-tasks", "-1"], "--max-cpsat-tasks must be a whole number >= 0, got -1"),
+    ("schedule", ["-s", "cpsat", "--solver-workers", "-2"], "--solver-workers must be a whole number >= 0, got -2"),
 ])
 def test_solver_options_out_of_range_exit_1(cmd, args, message, capsys):
     # these were tracebacks (nan/inf into z3's timeout, a negative numpy seed)

@@ -1,10 +1,13 @@
-"""Properties on random small DAGs with two core types: z3 <= every heuristic, all >= the bound."""
+"""Properties on random small DAGs with two core types and latencies: z3 and cpsat agree on
+the optimum, which is <= every heuristic; everything is >= the bound; tabu never worsens
+the portfolio's schedule it starts from."""
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from hpdsl.solvers import REGISTRY, Options, run
 from solvers_graphs import explicit
 
-HEURISTICS = [n for n in REGISTRY if n != "z3"]
+EXACT = ("z3", "cpsat")
+HEURISTICS = [n for n in REGISTRY if n not in EXACT]
 
 
 @st.composite
@@ -26,12 +29,14 @@ def dags(draw):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dags())
-def test_z3_is_at_most_every_heuristic_and_all_meet_the_bound(gm):
+def test_exact_schedulers_agree_and_bound_every_heuristic(gm):
     graph, machine = gm
-    opts = Options(time_limit=20)
+    opts = Options(time_limit=20, solver_workers=1, tabu_iterations=200)
     exact = run("z3", graph, machine, opts)     # run() checks every schedule it returns
     assert exact.status == "optimal"
     assert exact.makespan >= exact.lower_bound
+    other = run("cpsat", graph, machine, opts)
+    assert other.status == "optimal" and other.makespan == exact.makespan
     hw = machine.hardware
     # a barrier stands for the syncs it replaces (docs/solvers.md), so a kernel-by-kernel
     # schedule can beat the single-kernel optimum only when a launch costs less than a sync
@@ -44,3 +49,5 @@ def test_z3_is_at_most_every_heuristic_and_all_meet_the_bound(gm):
         # the bound reported with a heuristic never exceeds the proven optimum
         assert s.lower_bound <= exact.makespan
     assert run("serial", graph, machine, opts).status == "baseline"
+    start = run("portfolio", graph, machine, opts)
+    assert run("tabu", graph, machine, opts).makespan <= start.makespan

@@ -57,3 +57,20 @@ def test_time_limit_gives_feasible_schedule_with_a_bound_or_a_proof():
     assert s.status in ("feasible", "optimal")
     assert s.lower_bound <= s.makespan
     assert s.lower_bound >= -(-sum(times) // 3)
+
+
+def test_time_limit_holds_while_the_model_is_built_on_wide_pools():
+    # 300 tasks that may share 128 workers: ~45,000 ordering pairs, many seconds to build
+    import time
+
+    tasks = [("A|B" if i % 3 else "A", 1000 + (i * 7919) % 3001,
+              ([i - 1] if i % 4 else []) + ([i - 37] if i >= 37 and i % 4 else []))
+             for i in range(300)]
+    g, m = explicit("wide", [("A", 64), ("B", 64)], tasks, sync_latency=700)
+    msgs = []
+    t0 = time.perf_counter()
+    s = run("z3", g, m, Options(time_limit=1.0, progress=msgs.append))
+    assert time.perf_counter() - t0 < 1.0 * 1.1 + 0.5
+    assert s.status == "feasible" and s.lower_bound <= s.makespan
+    assert "time limit while building the model (in " in s.notes[0]
+    assert any("time limit while building the model" in msg for msg in msgs)

@@ -35,28 +35,40 @@ def add_target_args(p, spec_optional: bool = False) -> None:
 
 
 def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
-    """--time-limit (z3's search, `per` says what for), --seed, --seeds and --max-z3-tasks."""
-    p.add_argument("--time-limit", type=float, default=time_limit, metavar="S",
-                   help=f"seconds the z3 scheduler may search{per} (default: {time_limit:g})")
+    """--time-limit (the exact schedulers' search, `per` says what for), --seed, --seeds,
+    --max-z3-tasks, --max-cpsat-tasks and --solver-workers."""
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help=f"seconds z3, cpsat and tabu may search{per} "
+                        f"(default: {time_limit:g}, with cpsat's deterministic search; "
+                        f"given, cpsat searches in parallel, faster but not repeatable)")
+    p.set_defaults(default_time_limit=time_limit)
     p.add_argument("--seed", type=int, default=0, help="seed for random priorities (default: 0)")
     p.add_argument("--seeds", type=int, default=1, metavar="N",
                    help="random: try seeds SEED..SEED+N-1 and keep the shortest schedule "
                         "(the first of equals; default: 1)")
     p.add_argument("--max-z3-tasks", type=int, default=400, metavar="N",
                    help="largest graph z3 accepts when asked for (default: 400)")
+    p.add_argument("--max-cpsat-tasks", type=int, default=5000, metavar="N",
+                   help="largest graph cpsat accepts when asked for (default: 5000)")
+    p.add_argument("--solver-workers", type=int, default=0, metavar="N",
+                   help="search threads of the cpsat scheduler (default: 0, one per CPU core)")
 
 
 def check_solver_args(args) -> None:
     """--time-limit, --seed and --max-z3-tasks as the schedulers can use them (UserError if not)."""
     import math
 
+    # no --time-limit: the default limit, and searches that repeat exactly (Options)
+    args.deterministic = args.time_limit is None
+    if args.time_limit is None:
+        args.time_limit = args.default_time_limit
     if not (math.isfinite(args.time_limit) and args.time_limit >= 0):
         raise UserError(f"--time-limit must be a finite number of seconds >= 0, got {args.time_limit:g}")
     if args.seed < 0:
         raise UserError(f"--seed must be a whole number >= 0, got {args.seed}")
     if getattr(args, "seeds", 1) < 1:
         raise UserError(f"--seeds must be a whole number >= 1, got {args.seeds}")
-    for opt in ("max_z3_tasks", "z3_default_tasks"):
+    for opt in ("max_z3_tasks", "z3_default_tasks", "max_cpsat_tasks", "solver_workers"):
         v = getattr(args, opt, 0)
         if v < 0:
             raise UserError(f"--{opt.replace('_', '-')} must be a whole number >= 0, got {v}")

@@ -130,6 +130,9 @@ def run(args) -> int:
     options = CompareOptions(schedulers=names, time_limit=args.time_limit, seed=args.seed,
                              seeds=args.seeds,
                              max_z3_tasks=args.max_z3_tasks,
+                             max_cpsat_tasks=args.max_cpsat_tasks,
+                             solver_workers=args.solver_workers,
+                             deterministic=args.deterministic,
                              z3_default_tasks=args.z3_default_tasks, progress=progress)
     if names is not None:
         from hpdsl.compare import scheduler_names

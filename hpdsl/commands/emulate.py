@@ -49,7 +49,8 @@ def summary(graph, d: dict) -> str:
              f"emulated     none: the plan is invalid (the run ended at {end})" if bad
              else f"emulated     {end}",
              f"predicted    {microseconds(d['predicted_makespan_ns'])}" + vs,
-             f"lower bound  {microseconds(d['lower_bound_ns'])}",
+             f"lower bound  {microseconds(d['emulated_lower_bound_ns'])} for any emulation, "
+             f"{microseconds(d['lower_bound_ns'])} for the cost model's times",
              "utilization  " + ", ".join(f"{c} {percent(u, 1)}" for c, u in d["utilization"].items()),
              "starved      " + ", ".join(f"{c} {microseconds(t)}" for c, t in d["starved_ns"].items())
              + " (idle worker while a task for it is ready, per device)",
@@ -105,7 +106,7 @@ def run(args) -> int:
         write_atomic(args.trace, chrome_trace(graph, machine, plan, r), spec.files + (args.plan,))
     if args.report:
         write_plan_report(args, graph, machine, plan, r, rows)
-    d = emulate_record(plan.header, r, static, graph)
+    d = emulate_record(plan.header, r, static, graph, machine)
     print_result(d, args.json, summary(graph, d), ("trace", args.trace))
     if args.report and not args.json:
         print(f"report       {args.report}/report.html")

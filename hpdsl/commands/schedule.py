@@ -59,7 +59,9 @@ def run(args) -> int:
     spec, graph = load_graph(args)
     machine = Machine.of(graph.hardware, graph.devices)
     options = Options(time_limit=args.time_limit, seed=args.seed, seeds=args.seeds,
-                      max_z3_tasks=args.max_z3_tasks, progress=progress)
+                      max_z3_tasks=args.max_z3_tasks, max_cpsat_tasks=args.max_cpsat_tasks,
+                      solver_workers=args.solver_workers, deterministic=args.deterministic,
+                      progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:
         from hpdsl.plan import lower, plan_to_json, plan_to_npz, wants_npz

@@ -27,8 +27,18 @@ def _sweep(t, group, deltas: list[np.ndarray]):
     return length, [s[:-1] for s in sums], group[:-1]
 
 
+def queue_classes(machine: Machine) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """(class per worker, [(core type index, queue name)] per class): the workers of one
+    core type and one queue name are one class."""
+    ids: dict[tuple[int, str], int] = {}
+    cls = np.array([ids.setdefault((w.core_index, w.queue), len(ids)) for w in machine.workers],
+                   np.int64)
+    return cls, list(ids)
+
+
 def starved(graph: TaskGraph, machine: Machine, start, end, worker, release: int) -> dict[str, float]:
-    """ns per core type (mean over devices) with an idle worker while a task for it is ready."""
+    """ns per core type (mean over devices) with an idle worker of a task's queue class
+    while the task is ready."""
     n, C = graph.n_tasks, len(machine.core_types)
     out = {c: 0.0 for c in machine.core_types}
     ran = np.flatnonzero(start >= 0)
@@ -39,10 +49,13 @@ def starved(graph: TaskGraph, machine: Machine, start, end, worker, release: int
     ready = np.full(n, release, np.int64)
     if len(src):
         np.maximum.at(ready, dst, end[src])
-    core = machine.worker_core[worker].astype(np.int64)
-    grp = graph.device.astype(np.int64) * C + core
-    cap = np.zeros(machine.devices * C, np.int64)
-    np.add.at(cap, machine.worker_device.astype(np.int64) * C + machine.worker_core, 1)
+    # a task waits for the queues of its worker's class (core type and queue: the ones
+    # that do its capability), not for every queue of the core type, as bounds.py counts
+    cls, ids = queue_classes(machine)
+    Q = len(ids)
+    grp = graph.device.astype(np.int64) * Q + cls[worker]
+    cap = np.zeros(machine.devices * Q, np.int64)
+    np.add.at(cap, machine.worker_device.astype(np.int64) * Q + cls, 1)
     r = ran
     wt = r[ready[r] < start[r]]
     one = lambda k: np.ones(len(k), np.int64)
@@ -52,7 +65,8 @@ def starved(graph: TaskGraph, machine: Machine, start, end, worker, release: int
     db = np.r_[0 * one(wt), 0 * one(wt), one(r), -one(r)]
     length, (waiting, busy), gg = _sweep(t, g, [dw, db])
     bad = (waiting > 0) & (busy < cap[gg])
-    per = np.bincount(gg[bad] % C, weights=length[bad], minlength=C)
+    core_of = np.array([ci for ci, _ in ids], np.int64)
+    per = np.bincount(core_of[gg[bad] % Q], weights=length[bad], minlength=C)
     for ci, name in enumerate(machine.core_types):
         out[name] = float(per[ci]) / machine.devices
     return out

@@ -1,0 +1,122 @@
+"""`tabu`: tabu search on the disjunctive graph, from the portfolio's best schedule.
+
+A solution is a worker per task and an order per worker; the order of the sends on each
+link (out of a device, into a device) stays as the start schedule has it. Its schedule
+is semi-active: every task starts at the longest path to it (`_Graph.heads`) through the
+dependencies (with the latency rule of `hpdsl.latency`: 0 on one worker), the worker
+orders (the previous task's time) and the link orders (the previous send's link time),
+after the launch. So the start schedule is never made worse: the search keeps the best
+solution it met, and the first one is the start's own orders.
+
+Neighbourhoods, on a critical path (a longest path to the makespan):
+- N5 swaps for tasks on one worker: in each critical block (consecutive critical tasks
+  on one worker, each starting as the one before ends) swap the first two and the last
+  two, each estimated in O(1) from heads and tails (Taillard's estimate);
+- moves of a critical task to another eligible worker of its pool (identical or of
+  another core type), inserted where its current start falls in that worker's order;
+  evaluated exactly, a few per iteration.
+The best non-tabu move is taken (a tabu move only when it beats the best so far), its
+reverse is tabu for a tenure drawn from the seeded generator, heads and tails are
+recomputed over the whole graph (O(tasks + edges) per iteration). A move that would
+close a cycle is rejected.
+
+After 1,000 iterations without a new best the search goes back to the best solution and
+makes three random moves from it (a restart that keeps what was learnt).
+
+Deterministic for a given iteration budget (`Options.tabu_iterations`) and seed; the
+time limit stops it earlier.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+from hpdsl.graph import TaskGraph
+from hpdsl.machine import Machine
+from hpdsl.schedule import Schedule
+from hpdsl.solvers.bounds import bounds
+from hpdsl.solvers.context import Context
+from hpdsl.solvers.listsched import portfolio
+from hpdsl.solvers.options import Options
+from hpdsl.solvers.tabu_graph import Solution
+
+
+STALL = 1000     # iterations without a new best before the search jumps back to it
+
+
+def _shake(sol: Solution, rng: random.Random, k: int = 3) -> None:
+    """k random moves of the solution's own neighbourhood, whatever they cost."""
+    for _ in range(k):
+        moves = sol.moves(rng, pool_moves=1)
+        if moves:
+            sol.apply(moves[rng.randrange(len(moves))][2])
+
+
+def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    ctx = Context.of(graph, machine)
+    t0 = time.perf_counter()
+    start = portfolio(graph, machine, options)
+    if ctx.n == 0:
+        return Schedule("tabu", "heuristic", start.worker, start.start, start.end)
+    lb = bounds(ctx).value
+    sol = Solution(ctx, start)
+    t1 = time.perf_counter()
+    best_mk, best, best_state = sol.makespan, sol.snapshot(), sol.state()
+    first = best_mk
+    rng = random.Random(options.seed)
+    tabu_until: dict[tuple, int] = {}
+    it, stall, why = 0, 0, "iteration budget spent"
+    budget = options.tabu_iterations or None
+    deadline = t0 + options.time_limit
+    report_at = t0 + 1.0
+    while budget is None or it < budget:
+        if time.perf_counter() > deadline:
+            why = "time limit"
+            break
+        if best_mk <= lb:
+            why = "the lower bound is met"
+            break
+        it += 1
+        # exact evaluations of pool moves cost a pass over the graph each: none once the
+        # limit is near (the swaps are estimated, almost free)
+        near = time.perf_counter() + 5 * (time.perf_counter() - t1) / max(it, 1) > deadline
+        moves = sol.moves(rng, pool_moves=0 if near else options.tabu_pool_moves)
+        if not moves:
+            why = "no move on the critical path (every critical task is alone on its worker)"
+            break
+        chosen = None
+        for est, key, move in sorted(moves, key=lambda m: (m[0], m[1])):
+            if tabu_until.get(key, 0) >= it and est >= best_mk:
+                continue
+            if sol.apply(move):
+                chosen = (key, move)
+                break
+        if chosen is None:   # every move tabu or closing a cycle: forget the tabu list
+            tabu_until.clear()
+            continue
+        tabu_until[chosen[0][::-1] if len(chosen[0]) == 2 else chosen[0]] = \
+            it + rng.randint(8, 14)
+        if sol.makespan < best_mk:
+            best_mk, best, best_state, stall = sol.makespan, sol.snapshot(), sol.state(), 0
+        else:
+            stall += 1
+        if stall >= STALL:
+            # back to the best solution, shaken by a few random swaps on its critical path
+            sol.restore(best_state)
+            tabu_until.clear()
+            _shake(sol, rng)
+            stall = 0
+        if time.perf_counter() > report_at:
+            options.report(f"tabu: iteration {it}, makespan {sol.makespan} ns, best {best_mk} ns")
+            report_at = time.perf_counter() + 1.0
+    worker, st, end = best
+    spent = time.perf_counter() - t1
+    note = (f"{it} iterations in {time.perf_counter() - t0:.1f} s ({why}): "
+            f"{first} -> {best_mk} ns")
+    if best_mk >= start.makespan:
+        note += (f", no improvement over the start, which is {start.makespan / lb - 1:.1%} "
+                 f"above the lower bound; an iteration took {spent / max(it, 1):.2g} s on "
+                 f"{ctx.n:,} tasks" if lb else ", no improvement over the start")
+    options.report(f"tabu: {note}")
+    return Schedule("tabu", "heuristic", worker, st, end, notes=(note,))
+
