@@ -70,3 +70,15 @@ def test_the_fabric_is_what_lowers_the_bandwidth():
     g, m = _graph("hw.fabric.per_peer=0us", "hw.fabric.bandwidth=1000GB/s")
     s = run("serial", g, m)
     assert collective_bandwidth(g, m, s, "combine") > 170e9
+
+
+def test_the_calibration_table_gives_each_eps_errors_against_deepep():
+    import importlib.util
+    path = SPEC.parents[1] / "benchmarks" / "reproduce.py"
+    spec = importlib.util.spec_from_file_location("reproduce_under_test", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    case = {"devices": 32, "tag": " [fabric 112GB/s 8us]",
+            "runs": {"serial": {"dispatch_GBps": 91.8, "combine_GBps": 103.55}}}
+    row = mod.calibration_table([case]).splitlines()[-1]
+    assert row == "| 112GB/s 8us | 32 | -10.0% | +9.0% | 10.0% |"
