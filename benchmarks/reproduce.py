@@ -19,6 +19,7 @@ dispatch and combine (`hpdsl.collective`, meaningful for `serial`).
     .venv/bin/python benchmarks/reproduce.py --json reproduce.json     # all 27 runs
     .venv/bin/python benchmarks/reproduce.py --devices 16 --routing balanced
     .venv/bin/python benchmarks/reproduce.py --sensitivity --json sensitivity.json
+    .venv/bin/python benchmarks/reproduce.py --calibration   # the fabric's grid
 
 `--sensitivity`: EP16, balanced routing, one figure changed at a time (a grid axis each,
 NOT the spec's figures, and labelled as such): the fabric's bandwidth, the cube rate,
@@ -59,10 +60,16 @@ TILE = "heft-l2"    # hpdsl's best tile-level plan
 RUNS = (("fine", ("serial", TILE)), ("hpmoe", ("hpmoe",)))   # tiling -> its schedulers
 PAPER = "paper."    # the prefix of the columns figures() adds to the sweep's rows
 # one figure at a time around the spec's (EP16, balanced): --sensitivity
-SENSITIVITY = (("hw.fabric.bandwidth", ("62.5GB/s", "250GB/s")),
+SENSITIVITY = (("hw.fabric.bandwidth", ("56GB/s", "224GB/s")),
                ("hw.AIC.cube.rate", ("7.58TFLOPS", "15.16TFLOPS")),
                ("hw.sync.latency", ("2us", "75us")),
                ("hw.cache.size", ("96MiB", "384MiB")))
+# --calibration: the fabric's (bandwidth, per_peer) pairs tried, serial against
+# DeepEP-Ascend at EP32 and EP64 (calibration) and EP16 (validation; docs/reproduction.md,
+# "The fabric"); GB/s: INT8 dispatch, BF16 combine
+CALIBRATION = (("124GB/s", "14us"), ("120GB/s", "12us"), ("115GB/s", "10us"),
+               ("112GB/s", "8us"), ("110GB/s", "7us"), ("125GB/s", "20us"), ("130GB/s", "15us"))
+DEEPEP = {16: (107, 103), 32: (102, 95), 64: (81, 91)}
 
 
 def vector_only(graph, machine, res, worker) -> float:
@@ -172,6 +179,20 @@ HEAD = ("| EP | routing | scheduler | ms | pred | cube MAC | a2a time | of it ex
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
+def calibration_table(cases: list[dict]) -> str:
+    """serial's per-rank bandwidth error against DeepEP-Ascend, one row per fabric pair."""
+    out = ["| fabric | EP | dispatch | combine | largest |", "| --- | --- | --- | --- | --- |"]
+    for c in cases:
+        r = c["runs"].get("serial", {})
+        if "dispatch_GBps" not in r:
+            continue
+        d, k = DEEPEP[c["devices"]]
+        e = (r["dispatch_GBps"] / d - 1, r["combine_GBps"] / k - 1)
+        out.append(f"| {c['tag'].strip(' []')[7:]} | {c['devices']} | {e[0]:+.1%} | "
+                   f"{e[1]:+.1%} | {max(map(abs, e)):.1%} |")
+    return "\n".join(out)
+
+
 def _args(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devices", default=",".join(map(str, DEVICES)),
@@ -180,6 +201,8 @@ def _args(argv):
                     help="routing to run (repeatable; default: balanced, zipf 1.2, grouped 8)")
     ap.add_argument("--sensitivity", action="store_true",
                     help="EP16 balanced, one hardware figure changed at a time (SENSITIVITY)")
+    ap.add_argument("--calibration", action="store_true",
+                    help="serial at EP16, 32, 64 for each fabric pair of CALIBRATION")
     ap.add_argument("--json", metavar="FILE", help="also write all figures as JSON")
     ap.add_argument("--results", metavar="FILE",
                     help="keep the sweeps' rows in FILE (and FILE.hpmoe) and skip the cases "
@@ -192,10 +215,10 @@ def _args(argv):
     return ap.parse_args(argv)
 
 
-def sweeps(a, spec, grid: list[str], out: str) -> tuple[list[dict], bool]:
-    """Every tiling's sweep of `grid` (RUNS); their rows and whether any point failed."""
+def sweeps(a, spec, grid: list[str], out: str, runs=RUNS) -> tuple[list[dict], bool]:
+    """Every tiling's sweep of `grid` (`runs`); their rows and whether any point failed."""
     rows_, failed = [], False
-    for tiling, schedulers in RUNS:
+    for tiling, schedulers in runs:
         job = Job(spec, tiling, extra=paper_figures)
         stem = Path(out)
         path = str(stem if tiling == RUNS[0][0] else stem.with_suffix(f".{tiling}{stem.suffix}"))
@@ -213,13 +236,18 @@ def main(argv=None) -> int:
     if a.sensitivity:
         grids = [(f" [{key[3:]} {v}]", ["routing=balanced", "devices=16", f"{key}={v}"])
                  for key, values in SENSITIVITY for v in values]
+    if a.calibration:
+        grids = [(f" [fabric {b} {t}]", ["routing=balanced", "devices=16,32,64",
+                                          f"hw.fabric.bandwidth={b}", f"hw.fabric.per_peer={t}"])
+                 for b, t in CALIBRATION]
+    runs = ((RUNS[0][0], ("serial",)),) if a.calibration else RUNS
     cases, failed = [], False
     with tempfile.TemporaryDirectory() as tmp:
         for n, (tag, grid) in enumerate(grids):
             out = a.results or str(Path(tmp) / "reproduce.csv")
-            if a.sensitivity:
+            if a.sensitivity or a.calibration:
                 out = str(Path(out).with_suffix(f".s{n}{Path(out).suffix}"))
-            got, bad = sweeps(a, spec, grid, out)
+            got, bad = sweeps(a, spec, grid, out, runs)
             failed |= bad
             for c in cases_of(got, {"change": tag.strip(" []")}):
                 c["tag"] = tag
@@ -227,6 +255,8 @@ def main(argv=None) -> int:
     print(HEAD, flush=True)
     for c in cases:
         print("\n".join(rows(c, c["tag"])), flush=True)
+    if a.calibration:
+        print(calibration_table(cases), flush=True)
     for c in cases:
         print(f"EP{c['devices']} {c['routing']}{c['tag']}: {c['tasks'] or 0:,} tasks, "
               f"{c['seconds']:.0f} s; prediction error " + ", ".join(
