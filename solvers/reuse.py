@@ -69,7 +69,8 @@ def send_queues(ctx: Context) -> dict[int, int]:
     out = {}
     for k in np.unique(g.kind[link > 0]).tolist():
         sel = (g.kind == k) & (link > 0)
-        out[k] = 2 * int(np.ceil((ctx.min_time[sel] / link[sel]).max()))
+        # at least one queue: a send that takes no time on its worker still needs one
+        out[k] = max(1, 2 * int(np.ceil((ctx.min_time[sel] / link[sel]).max())))
     return out
 
 

@@ -216,9 +216,13 @@ class _Model:
         for a, i in enumerate(sends):
             self._tick("links", a)
             for j in sends[a + 1:]:
-                if (reach[i] >> j) & 1 or (reach[j] >> i) & 1:
-                    continue   # ordered by a path: the first ends before the second starts
                 if g.device[i] != g.device[j] and g.dst[i] != g.dst[j]:
+                    continue
+                # ordered by a path: the first starts first, but its link hold can outlast
+                # its task time (a send of 0 ns), so the second still waits for the link
+                if (reach[i] >> j) & 1 or (reach[j] >> i) & 1:
+                    u, v = (i, j) if (reach[i] >> j) & 1 else (j, i)
+                    s.add(self.start[v] - self.start[u] >= int(xfer[u]))
                     continue
                 c = z3.Bool(f"l_{i}_{j}", self.zc)
                 s.add(z3.Or(z3.Not(c), self.start[j] - self.start[i] >= int(xfer[i])))

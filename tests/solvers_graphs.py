@@ -10,9 +10,11 @@ from hpdsl.spec import ANY, CoreType, Hardware, Link, Queue
 
 
 def explicit(name, cores, tasks, sync_latency=0, launch=0, devices=1, link_latency=None):
-    """cores: [(type, count)]; tasks: [(core, ns, [pred indices], device)] -> (graph, machine).
+    """cores: [(type, count)]; tasks: [(core, ns, [pred indices], device[, dst, bytes])]
+    -> (graph, machine).
 
-    A task's core may name several types joined by '|' (eligible for any of them).
+    A task's core may name several types joined by '|' (eligible for any of them). A task
+    with a dst sends `bytes` to that device (1 byte = 1 ns on the link).
     """
     hw = Hardware(name=f"HW_{name}",
                   cores=tuple(CoreType(c, k, (Queue("q", (ANY,)),)) for c, k in cores),
@@ -30,6 +32,8 @@ def explicit(name, cores, tasks, sync_latency=0, launch=0, devices=1, link_laten
         kind=np.array([kinds.index(t[0]) for t in tasks], np.int16),
         device=np.array([t[3] if len(t) > 3 else 0 for t in tasks], np.int32),
         src=src, dst_edges=dst, fixed_ns=np.array([t[1] for t in tasks], np.int64),
+        dst=np.array([t[4] if len(t) > 4 else -1 for t in tasks], np.int32),
+        bytes_sent=np.array([t[5] if len(t) > 4 else 0 for t in tasks], np.float64),
         task_names=[f"t{i}" for i in range(len(tasks))])
     return g, Machine.of(hw, devices)
 

@@ -1,4 +1,5 @@
 """Lower bounds: exact values on small cases, and never above an optimum."""
+from hpdsl.solvers import run
 from hpdsl.solvers.bounds import bounds, lower_bound
 from hpdsl.solvers.context import Context
 from solvers_graphs import explicit
@@ -80,3 +81,40 @@ def test_starved_counts_the_queues_of_the_tasks_class_as_the_bound_does():
     got = starved(g, m, np.array([0, 0, 1000]), np.array([1000, 1000, 2000]),
                   np.array([cube[0], cube[1], cube[0]]), 0)
     assert got == {"C": 0.0}
+
+
+def test_arrival_bound_counts_late_tasks_after_their_head():
+    # on 2 A workers: four tasks of 10 ready at 0, four more after a B task of 100; the
+    # work and critical-path bounds see 110, the late four alone need 100 + 40 / 2
+    late = [("A", 10, [0])] * 4
+    g, m = explicit("arr", [("A", 2), ("B", 1)], [("B", 100, [])] + [("A", 10, [])] * 4 + late)
+    b = bounds(Context.of(g, m))
+    assert (b.work, b.critical_path, b.arrival) == (110, 110, 120)
+    assert run("z3", g, m).makespan == 120
+
+
+SENDS = [("A", 10, [], 0, 1, 100)] * 3 + [("B", 50, [0], 1), ("B", 50, [1], 1),
+                                          ("B", 50, [2], 1)]
+
+
+def test_link_bound_serializes_sends_on_a_link():
+    # three sends of 100 on the link, the last one's consumer (50) after it: 300 - 100 +
+    # 10 + 50; without links the work bound sees 150 on device 1's B
+    g, m = explicit("links", [("A", 3), ("B", 1)], SENDS, devices=2, link_latency=0)
+    b = bounds(Context.of(g, m))
+    assert (b.work, b.links) == (160, 260)
+    assert run("z3", g, m).makespan == 260
+
+
+def test_feed_bound_waits_for_the_work_behind_late_sends():
+    # sends start at >= 0 one after another: at tau = 100 at most 100 + 100 of link time
+    # has started, so one send is unstarted; it ends at >= 110 and its consumer (50) on
+    # device 1's one B worker ends at >= 160. Every send unstarted at 0 gives 10 + 150.
+    g, m = explicit("feed", [("A", 3), ("B", 1)], SENDS, devices=2, link_latency=0)
+    assert bounds(Context.of(g, m)).feed == 160
+
+
+def test_link_bounds_are_zero_without_sends():
+    g, m = explicit("none", [("A", 1)], [("A", 5, [])] * 3, devices=1)
+    b = bounds(Context.of(g, m))
+    assert (b.links, b.feed) == (0, 0)
