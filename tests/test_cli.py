@@ -56,3 +56,11 @@ def test_plan_to_stdout_is_the_only_thing_there(capsys):
     cap = capsys.readouterr()
     assert json.loads(cap.out)["version"] == 1      # one document, nothing after it
     assert cap.err.startswith("graph        tiny: 48 tasks")
+
+
+def test_python_dash_m_runs_the_command_line():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "hpdsl", "--version"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0 and out.stdout.startswith("hpdsl ")
