@@ -5,24 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hpdsl.lang import load, loads
+from pod_spec import POD
 
 from hpdsl.errors import UserError
-from hpdsl.lang import load, loads
-from hpdsl.settings_apply import apply_hardware
 from hpdsl.settings import parse_settings
+from hpdsl.settings_apply import apply_hardware
 from hpdsl.topology import LINK, PACKAGE_LINK, channel
 
 ERRORS = Path(__file__).resolve().parent / "errors" / "topology"
-
-POD = """
-hardware Pod {
-    core V count 4 { queue v does send }
-    package dies 2
-    link SIO bandwidth 2 GB/s latency 0 us scope package
-    link UB  bandwidth 1 GB/s latency 0 us
-    fabric Clos bandwidth 0.5 GB/s per_peer 1 us
-}
-"""
 
 PINNED = [
     ("scope_unknown", "4:52: error: unknown scope 'pakage' of link 'SIO' (did you mean "
