@@ -3,17 +3,17 @@ on a pod of two packages of two dies, by hand (hpdsl/topology.py)."""
 from __future__ import annotations
 
 import numpy as np
-from hpdsl.lang import loads
-from hpdsl.solvers import run
-from hpdsl.solvers.context import Context
-from pod_spec import POD
 
 from hpdsl.emulator import emulate
 from hpdsl.graph import TaskGraph
+from hpdsl.lang import loads
 from hpdsl.machine import Machine
 from hpdsl.plan.lower import lower
+from hpdsl.solvers import run
+from hpdsl.solvers.context import Context
 from hpdsl.spec import CoreType, Hardware, Queue
 from hpdsl.topology import peer_bytes, routes
+from pod_spec import POD
 
 
 def _sends(hw, pairs, nbytes=1000.0):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hpdsl.lang import load, loads
-from pod_spec import POD
 
 from hpdsl.errors import UserError
+from hpdsl.lang import load, loads
 from hpdsl.settings import parse_settings
 from hpdsl.settings_apply import apply_hardware
 from hpdsl.topology import LINK, PACKAGE_LINK, channel
+from pod_spec import POD
 
 ERRORS = Path(__file__).resolve().parent / "errors" / "topology"
 
