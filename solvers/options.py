@@ -20,6 +20,7 @@ class Options:
     deterministic: bool = True
     tabu_iterations: int = 10_000   # tabu's iteration budget; 0: until the time limit
     tabu_pool_moves: int = 4        # moves to other workers tabu evaluates per iteration
+    tabu_shift_moves: int = 8       # N7 shifts within critical blocks tabu evaluates per iteration
     progress: Callable[[str], None] | bool = False   # True: messages on stderr
     seeds: int = 1                  # `random` tries seeds seed..seed+seeds-1, keeps the best
     portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")

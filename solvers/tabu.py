@@ -2,23 +2,19 @@
 
 A solution is a worker per task and an order per worker; the order of the sends on each
 link (out of a device, into a device) stays as the start schedule has it. Its schedule
-is semi-active: every task starts at the longest path to it (`_Graph.heads`) through the
+is semi-active: every task starts at the longest path to it (`Solution.head`) through the
 dependencies (with the latency rule of `hpdsl.latency`: 0 on one worker), the worker
 orders (the previous task's time) and the link orders (the previous send's link time),
 after the launch. So the start schedule is never made worse: the search keeps the best
 solution it met, and the first one is the start's own orders.
 
-Neighbourhoods, on a critical path (a longest path to the makespan):
-- N5 swaps for tasks on one worker: in each critical block (consecutive critical tasks
-  on one worker, each starting as the one before ends) swap the first two and the last
-  two, each estimated in O(1) from heads and tails (Taillard's estimate);
-- moves of a critical task to another eligible worker of its pool (identical or of
-  another core type), inserted where its current start falls in that worker's order;
-  evaluated exactly, a few per iteration.
-The best non-tabu move is taken (a tabu move only when it beats the best so far), its
-reverse is tabu for a tenure drawn from the seeded generator, heads and tails are
-recomputed over the whole graph (O(tasks + edges) per iteration). A move that would
-close a cycle is rejected.
+Neighbourhoods, on one critical path (`tabu_moves`): N5 swaps at the ends of critical
+blocks (estimated in O(1)), N7 shifts inside blocks and moves of a critical task to
+another eligible worker (both evaluated exactly, a few per iteration).
+The best non-tabu move is taken (a tabu move only when it beats the best so far); the
+reverse swap, or the moved task, is tabu for a tenure drawn from the seeded generator.
+Heads and tails are updated incrementally (`tabu_graph`): a move costs the part of the
+graph whose heads or tails it changes. A move that would close a cycle is rejected.
 
 After 1,000 iterations without a new best the search goes back to the best solution and
 makes three random moves from it (a restart that keeps what was learnt).
@@ -39,6 +35,7 @@ from hpdsl.solvers.context import Context
 from hpdsl.solvers.listsched import portfolio
 from hpdsl.solvers.options import Options
 from hpdsl.solvers.tabu_graph import Solution
+from hpdsl.solvers.tabu_moves import apply, moves
 
 
 STALL = 1000     # iterations without a new best before the search jumps back to it
@@ -47,9 +44,9 @@ STALL = 1000     # iterations without a new best before the search jumps back to
 def _shake(sol: Solution, rng: random.Random, k: int = 3) -> None:
     """k random moves of the solution's own neighbourhood, whatever they cost."""
     for _ in range(k):
-        moves = sol.moves(rng, pool_moves=1)
-        if moves:
-            sol.apply(moves[rng.randrange(len(moves))][2])
+        found = moves(sol, rng, pool_moves=1, shift_moves=1)
+        if found:
+            apply(sol, found[rng.randrange(len(found))][2])
 
 
 def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
@@ -77,18 +74,19 @@ def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
             why = "the lower bound is met"
             break
         it += 1
-        # exact evaluations of pool moves cost a pass over the graph each: none once the
-        # limit is near (the swaps are estimated, almost free)
+        # exact evaluations (pool moves, shifts) cost the part of the graph they change:
+        # none once the limit is near (the swaps are estimated, almost free)
         near = time.perf_counter() + 5 * (time.perf_counter() - t1) / max(it, 1) > deadline
-        moves = sol.moves(rng, pool_moves=0 if near else options.tabu_pool_moves)
-        if not moves:
+        found = moves(sol, rng, pool_moves=0 if near else options.tabu_pool_moves,
+                      shift_moves=0 if near else options.tabu_shift_moves)
+        if not found:
             why = "no move on the critical path (every critical task is alone on its worker)"
             break
         chosen = None
-        for est, key, move in sorted(moves, key=lambda m: (m[0], m[1])):
+        for est, key, move in sorted(found, key=lambda m: (m[0], m[1])):
             if tabu_until.get(key, 0) >= it and est >= best_mk:
                 continue
-            if sol.apply(move):
+            if apply(sol, move):
                 chosen = (key, move)
                 break
         if chosen is None:   # every move tabu or closing a cycle: forget the tabu list

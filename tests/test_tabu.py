@@ -51,7 +51,8 @@ def test_moves_between_pool_workers_shorten_an_unbalanced_start():
     sol = Solution(ctx, Schedule("x", "heuristic", worker, start, start + [500, 500, 100]))
     assert sol.makespan == 1100
     import random
-    moves = sol.moves(random.Random(0), pool_moves=4)
+    from hpdsl.solvers.tabu_moves import moves as tabu_moves
+    moves = tabu_moves(sol, random.Random(0), pool_moves=4)
     assert min(est for est, _, mv in moves if mv[0] == "move") == 650   # 500 + 50 + 100
 
 
