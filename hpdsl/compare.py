@@ -43,6 +43,7 @@ class CompareOptions:
     max_z3_tasks: int = 400         # z3 refuses larger graphs (solvers.Options)
     max_cpsat_tasks: int = 5000     # so does cpsat
     solver_workers: int = 0         # cpsat's search threads; 0: one per CPU core
+    lns_window: int = 100           # tasks lns re-solves at a time (solvers.Options)
     deterministic: bool = True      # cpsat's repeatable search (solvers.Options)
     z3_default_tasks: int = 200     # z3 joins the default list up to this many tasks
     emulate: bool = True
@@ -170,7 +171,7 @@ def run_one(name: str, graph: TaskGraph, machine: Machine, options: CompareOptio
     sopt = Options(time_limit=options.time_limit, seed=options.seed, seeds=options.seeds,
                    max_z3_tasks=options.max_z3_tasks, max_cpsat_tasks=options.max_cpsat_tasks,
                    solver_workers=options.solver_workers, deterministic=options.deterministic,
-                   progress=options.progress or False)
+                   lns_window=options.lns_window, progress=options.progress or False)
     try:
         s = solve(name, graph, machine, sopt)
     except UserError as e:

@@ -83,10 +83,18 @@ def _cpsat(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     return cpsat(graph, machine, options)
 
 
-register("tabu", "tabu search (N5 swaps, moves between pool workers) from the portfolio's "
-         "schedule", tabu.tabu)
+def _lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
+    from hpdsl.solvers.lns import lns
+
+    return lns(graph, machine, options)
+
+
+register("tabu", "tabu search (N5 swaps, N7 shifts, moves between pool workers) from the "
+         "portfolio's schedule", tabu.tabu)
 register("cpsat", "exact: minimizes the makespan with OR-Tools CP-SAT, hinted by the portfolio",
          _cpsat)
+register("lns", "large neighbourhoods: time windows of one device re-solved with CP-SAT, "
+         "from the portfolio's or heft-l2's schedule", _lns)
 
 
 def lookup(name: str) -> SchedulerInfo:

@@ -10,7 +10,7 @@ from typing import Callable
 class Options:
     """Knobs shared by all schedulers; each reads the ones it needs."""
 
-    time_limit: float = 60.0        # seconds, for z3, cpsat and tabu
+    time_limit: float = 60.0        # seconds, for z3, cpsat, tabu and lns
     seed: int = 0                   # random priorities
     max_z3_tasks: int = 400         # z3 refuses larger graphs before building a model
     max_cpsat_tasks: int = 5000     # cpsat refuses larger graphs before building a model
@@ -21,6 +21,10 @@ class Options:
     tabu_iterations: int = 10_000   # tabu's iteration budget; 0: until the time limit
     tabu_pool_moves: int = 4        # moves to other workers tabu evaluates per iteration
     tabu_shift_moves: int = 8       # N7 shifts within critical blocks tabu evaluates per iteration
+    lns_window: int = 100           # tasks lns frees and re-solves at a time
+    lns_choices: int = 4            # workers a freed task may take: its own + the earliest free
+    lns_iterations: int = 200       # lns's windows; 0: until the time limit
+    lns_window_dtime: float = 0.5   # CP-SAT deterministic time per window
     progress: Callable[[str], None] | bool = False   # True: messages on stderr
     seeds: int = 1                  # `random` tries seeds seed..seed+seeds-1, keeps the best
     portfolio: tuple[str, ...] = ("heft", "dispatch", "cp", "fifo", "random")

@@ -184,22 +184,22 @@ class Solution:
                 obj[key] = old
         self._log = []
 
-    def change(self, seqs: dict[int, list[int]], moved: tuple[int, int] | None = None,
+    def change(self, seqs: dict[int, list[int]], moved: dict[int, int] | None = None,
                tails: bool = True) -> bool:
-        """New orders for the workers in `seqs` (and task `moved[0]` onto worker
-        `moved[1]`); heads, the makespan and (with `tails`) the tails follow. False, with
-        nothing changed, when the new orders close a cycle. A trial that is undone
+        """New orders for the workers in `seqs` (and each task of `moved` onto its
+        worker there); heads, the makespan and (with `tails`) the tails follow. False,
+        with nothing changed, when the new orders close a cycle. A trial that is undone
         needs no tails: the makespan comes from the heads."""
         self._log = []
         into, out_of, added = set(), set(), []
-        if moved is not None:
-            t, w2 = moved
+        for t, w2 in (moved or {}).items():
             into.update(v for v, _ in self.outs(t))   # t's time and latencies change
             out_of.update(u for u, _ in self.ins(t))
-            self._set(self.worker, t, w2)
-            self._set(self.d, t, self.times[t][self.core_of[w2]])
             into.add(t)
             out_of.add(t)
+        for t, w2 in (moved or {}).items():
+            self._set(self.worker, t, w2)
+            self._set(self.d, t, self.times[t][self.core_of[w2]])
         for w, new in seqs.items():
             old = self.seq.get(w, [])
             lo = 0

@@ -124,7 +124,7 @@ def apply(sol: Solution, move: tuple, tails: bool = True) -> bool:
         return sol.change({w: ts}, tails=tails)
     new = sol.seq.get(arg, [])[:]
     new.insert(bisect_left([sol.head[x] for x in new], sol.head[t]), t)
-    return sol.change({w: ts, arg: new}, moved=(t, arg), tails=tails)
+    return sol.change({w: ts, arg: new}, moved={t: arg}, tails=tails)
 
 
 def _shifts(b: list[int]) -> list[tuple[int, int]]:

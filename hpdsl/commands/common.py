@@ -36,9 +36,9 @@ def add_target_args(p, spec_optional: bool = False) -> None:
 
 def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
     """--time-limit (the exact schedulers' search, `per` says what for), --seed, --seeds,
-    --max-z3-tasks, --max-cpsat-tasks and --solver-workers."""
+    --max-z3-tasks, --max-cpsat-tasks, --solver-workers and --lns-window."""
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
-                   help=f"seconds z3, cpsat and tabu may search{per} "
+                   help=f"seconds z3, cpsat, tabu and lns may search{per} "
                         f"(default: {time_limit:g}, with cpsat's deterministic search; "
                         f"given, cpsat searches in parallel, faster but not repeatable)")
     p.set_defaults(default_time_limit=time_limit)
@@ -52,6 +52,8 @@ def add_solver_args(p, time_limit: float = 10.0, per: str = "") -> None:
                    help="largest graph cpsat accepts when asked for (default: 5000)")
     p.add_argument("--solver-workers", type=int, default=0, metavar="N",
                    help="search threads of the cpsat scheduler (default: 0, one per CPU core)")
+    p.add_argument("--lns-window", type=int, default=100, metavar="N",
+                   help="tasks the lns scheduler frees and re-solves at a time (default: 100)")
 
 
 def check_solver_args(args) -> None:
@@ -72,6 +74,8 @@ def check_solver_args(args) -> None:
         v = getattr(args, opt, 0)
         if v < 0:
             raise UserError(f"--{opt.replace('_', '-')} must be a whole number >= 0, got {v}")
+    if getattr(args, "lns_window", 1) < 1:
+        raise UserError(f"--lns-window must be a whole number >= 1, got {args.lns_window}")
 
 
 def load_graph(args, max_tasks: int = DEFAULT_MAX_TASKS, warnings: list | None = None):

@@ -132,6 +132,7 @@ def run(args) -> int:
                              max_z3_tasks=args.max_z3_tasks,
                              max_cpsat_tasks=args.max_cpsat_tasks,
                              solver_workers=args.solver_workers,
+                             lns_window=args.lns_window,
                              deterministic=args.deterministic,
                              z3_default_tasks=args.z3_default_tasks, progress=progress)
     if names is not None:

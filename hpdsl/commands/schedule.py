@@ -61,7 +61,7 @@ def run(args) -> int:
     options = Options(time_limit=args.time_limit, seed=args.seed, seeds=args.seeds,
                       max_z3_tasks=args.max_z3_tasks, max_cpsat_tasks=args.max_cpsat_tasks,
                       solver_workers=args.solver_workers, deterministic=args.deterministic,
-                      progress=progress)
+                      lns_window=args.lns_window, progress=progress)
     s = solve(args.scheduler, graph, machine, options)
     if args.output:
         from hpdsl.plan import lower, plan_to_json, plan_to_npz, wants_npz
