@@ -9,7 +9,7 @@ prefix that ends before the window and a suffix that follows it. The model, in n
             window (their current ends, plus the latency rule's value unless the
             dependency ran on the worker t is given), and on worker w after w's prefix;
   presence p[t,w] for t's own worker and the `choices - 1` other eligible workers of
-            the set that are free earliest, an optional interval, NoOverlap per
+            the set with the most slack (the shortest path through their suffix), an optional interval, NoOverlap per
             worker;
   inside the window: precedence with the latency waived by a reified same-worker
             literal (as `cpsat`), and the link orders kept (s[b] >= s[a] + link time);
@@ -55,7 +55,10 @@ class WindowModel:
             ts = sol.seq.get(w, [])
             heads = [sol.head[x] for x in ts]
             lo, hi = self.cut[w] = (bisect_left(heads, t0), bisect_right(heads, t1))
-            self.free[w] = sol.head[ts[lo - 1]] + sol.d[ts[lo - 1]] if lo > 0 else sol.release
+            # the longest path through the worker's suffix (or its prefix's end when it has
+            # none): the smaller, the more slack a task moved onto it may use
+            self.free[w] = (sol.head[ts[hi]] + sol.reach[ts[hi]] if hi < len(ts) else
+                            sol.head[ts[lo - 1]] + sol.d[ts[lo - 1]] if lo > 0 else sol.release)
         self.choices = choices
         self.tasks = [x for w in workers for x in sol.seq.get(w, [])[slice(*self.cut[w])]]
         self.inside = set(self.tasks)
@@ -91,8 +94,9 @@ class WindowModel:
             m.AddNoOverlap(ivs)
 
     def _workers_for(self, t: int) -> list[int]:
-        """t's own worker and the `choices - 1` other eligible ones free earliest: on
-        pools of 24-48 identical queues every worker is too many presence literals."""
+        """t's own worker and the `choices - 1` other eligible ones with the most slack
+        (the shortest path through what follows the window on them): on pools of 24-48
+        identical queues every worker is too many presence literals."""
         sol = self.sol
         others = sorted((self.free[w], w) for w in sol.elig[t]
                         if w in self.cut and w != sol.worker[t])

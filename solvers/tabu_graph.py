@@ -253,33 +253,26 @@ class Solution:
             self._set(idx, x, i)
         return True
 
-    def _propagate(self, into: set, out_of: set) -> None:
-        """Heads forward from `into`, tails backward from `out_of`, in topological order;
-        a value that does not change stops the wave there. A task is queued once: those
-        queued later all come after the one being settled."""
-        idx, head, reach = self.idx, self.head, self.reach
-        heap = [(idx[x], x) for x in into]
-        heapq.heapify(heap)
-        queued = set(into)
-        while heap:
-            x = heapq.heappop(heap)[1]
-            h = self._head_of(x)
-            if h != head[x]:
-                self._set(head, x, h)
-                for y, _ in self.outs(x):
-                    if y not in queued:
-                        queued.add(y)
-                        heapq.heappush(heap, (idx[y], y))
-        heap = [(-idx[x], x) for x in out_of]
-        heapq.heapify(heap)
-        queued = set(out_of)
-        while heap:
-            x = heapq.heappop(heap)[1]
-            r = self._tail_of(x)
-            if r != reach[x]:
-                self._set(reach, x, r)
-                for y, _ in self.ins(x):
-                    if y not in queued:
-                        queued.add(y)
-                        heapq.heappush(heap, (-idx[y], y))
+    def _propagate(self, into, out_of) -> None:
+        """Heads forward from `into`, tails backward from `out_of`, then the makespan."""
+        self._wave(into, self.head, self._head_of, self.outs, 1)
+        self._wave(out_of, self.reach, self._tail_of, self.ins, -1)
         self._set(self.__dict__, "makespan", self._makespan())
+
+    def _wave(self, seeds, values: list[int], recompute, onward, sign: int) -> None:
+        """Recompute `values` from `seeds` on, in topological order (`sign` 1) or its
+        reverse (-1); a value that does not change stops the wave there. A task is
+        queued once: those queued later all come after the one being settled."""
+        idx = self.idx
+        heap = [(sign * idx[x], x) for x in seeds]
+        heapq.heapify(heap)
+        queued = set(seeds)
+        while heap:
+            x = heapq.heappop(heap)[1]
+            v = recompute(x)
+            if v != values[x]:
+                self._set(values, x, v)
+                for y, _ in onward(x):
+                    if y not in queued:
+                        queued.add(y)
+                        heapq.heappush(heap, (sign * idx[y], y))
