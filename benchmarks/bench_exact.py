@@ -1,6 +1,6 @@
-"""Job shops against their optima: portfolio, tabu, cpsat, z3 and plain CP-SAT side by side.
+"""Job shops against their optima: portfolio, tabu, lns, cpsat, z3 and plain CP-SAT side by side.
 
-    python benchmarks/bench_exact.py [NAME ...] [--tabu-s 10] [--cpsat-s 60] [--z3-s 60]
+    python benchmarks/bench_exact.py [NAME ...] [--tabu-s 10] [--lns-s 10] [--cpsat-s 60] [--z3-s 60]
                                      [--workers N] [--skip z3,...]
     python benchmarks/bench_exact.py z3-formulations [NAME ...] [--z3-s 30] [--commit REV]
 
@@ -75,7 +75,7 @@ def exact_cell(span, status, bound, seconds):
 
 def table(args) -> None:
     optima = jssp_optima(DATA / "jssp_optima.csv")
-    cols = [c for c in ("portfolio", "tabu", "cpsat", "z3", "plain CP-SAT")
+    cols = [c for c in ("portfolio", "tabu", "lns", "cpsat", "z3", "plain CP-SAT")
             if c not in args.skip.split(",")]
     print("| instance | optimum | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 2) + "|", flush=True)
@@ -90,9 +90,11 @@ def table(args) -> None:
             if c == "plain CP-SAT":
                 span, status, bound, sec = plain_cpsat(js, args.workers, args.cpsat_s)
             else:
-                limit = {"tabu": args.tabu_s, "cpsat": args.cpsat_s, "z3": args.z3_s}.get(c, 60)
+                limit = {"tabu": args.tabu_s, "lns": args.lns_s, "cpsat": args.cpsat_s,
+                         "z3": args.z3_s}.get(c, 60)
                 r = run(c, g, m, Options(time_limit=limit, solver_workers=args.workers,
-                                         tabu_iterations=0, deterministic=False))
+                                         tabu_iterations=0, lns_iterations=0,
+                                         deterministic=False))
                 span, status = r.makespan // 1000, r.status
                 bound, sec = r.lower_bound // 1000, r.solve_seconds
                 assert r.lower_bound // 1000 <= row["ub"], (name, c, r.lower_bound)
@@ -140,6 +142,7 @@ def main() -> None:
     ap.add_argument("--tabu-s", type=float, default=10.0)
     ap.add_argument("--cpsat-s", type=float, default=60.0)
     ap.add_argument("--z3-s", type=float, default=60.0)
+    ap.add_argument("--lns-s", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip", default="", help="comma-separated columns to leave out")
     ap.add_argument("--commit", default=OLD_Z3)

@@ -90,10 +90,10 @@ def _lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
 
 
 register("tabu", "tabu search (N5 swaps, N7 shifts, moves between pool workers) from the "
-         "portfolio's schedule", tabu.tabu)
+         "portfolio's or heft-l2's schedule", tabu.tabu)
 register("cpsat", "exact: minimizes the makespan with OR-Tools CP-SAT, hinted by the portfolio",
          _cpsat)
-register("lns", "large neighbourhoods: time windows of one device re-solved with CP-SAT, "
+register("lns", "large neighbourhoods: time windows of one device or pool re-solved with CP-SAT, "
          "from the portfolio's or heft-l2's schedule", _lns)
 
 

@@ -27,24 +27,17 @@ from hpdsl.schedule import Schedule
 from hpdsl.solvers import exact
 from hpdsl.solvers.bounds import bounds
 from hpdsl.solvers.context import Context
-from hpdsl.solvers.listsched import portfolio
 from hpdsl.solvers.lns_window import WindowModel, window
 from hpdsl.solvers.options import Options
-from hpdsl.solvers.reuse import heft_l2
+from hpdsl.solvers.reuse import best_start
 from hpdsl.solvers.tabu_graph import Solution
-from hpdsl.solvers.tabu_moves import critical_path
-
-
-def start_schedule(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
-    """The shorter of the portfolio's and heft-l2's schedules (the portfolio's on a tie)."""
-    a, b = portfolio(graph, machine, options), heft_l2(graph, machine, options)
-    return b if b.makespan < a.makespan else a
+from hpdsl.solvers.tabu_moves import critical_path, path_steps
 
 
 def lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     ctx = Context.of(graph, machine)
     clock = exact.Clock(options.time_limit)
-    start = start_schedule(graph, machine, options)
+    start = best_start(graph, machine, options)
     lb = bounds(ctx).value
     if ctx.n == 0 or start.makespan <= lb:
         return Schedule("lns", "heuristic", start.worker, start.start, start.end,
@@ -93,6 +86,8 @@ def lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     worker, st, end = sol.snapshot()
     note = (f"{it} windows in {clock.elapsed:.1f} s ({why}), {kept} improved: "
             f"{start.makespan} -> {sol.makespan} ns ({start.scheduler}'s start)")
+    if sol.makespan >= start.makespan:
+        note += f"; {path_steps(sol)}"
     options.report(f"lns: {note}")
     assert np.all(end <= sol.makespan)
     return Schedule("lns", "heuristic", worker, st, end, notes=(note,))

@@ -29,7 +29,7 @@ import numpy as np
 
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.context import Context
-from hpdsl.solvers.listsched import list_schedule
+from hpdsl.solvers.listsched import list_schedule, portfolio
 
 
 def expert_wave(ctx: Context) -> np.ndarray:
@@ -78,3 +78,12 @@ def heft_l2(graph, machine, options) -> Schedule:
     ctx = Context.of(graph, machine)
     key = np.stack([-op_rank(ctx), expert_wave(ctx).astype(np.float64)], axis=1)
     return list_schedule(ctx, key, "heft-l2", tie=ctx.ratr, queues=send_queues(ctx))
+
+
+def best_start(graph, machine, options) -> Schedule:
+    """The shorter of the portfolio's and heft-l2's schedules (the portfolio's on a tie):
+    where the local searches start. On MoE layers heft-l2's expert order is often the
+    shorter one (grouped routing at 16 dies: 8.52 against 10.60 ms), elsewhere the
+    portfolio's."""
+    a, b = portfolio(graph, machine, options), heft_l2(graph, machine, options)
+    return b if b.makespan < a.makespan else a

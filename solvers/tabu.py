@@ -1,4 +1,5 @@
-"""`tabu`: tabu search on the disjunctive graph, from the portfolio's best schedule.
+"""`tabu`: tabu search on the disjunctive graph, from the shorter of the portfolio's and
+heft-l2's schedules (`reuse.best_start`).
 
 A solution is a worker per task and an order per worker; the order of the sends on each
 link (out of a device, into a device) stays as the start schedule has it. Its schedule
@@ -32,10 +33,10 @@ from hpdsl.machine import Machine
 from hpdsl.schedule import Schedule
 from hpdsl.solvers.bounds import bounds
 from hpdsl.solvers.context import Context
-from hpdsl.solvers.listsched import portfolio
 from hpdsl.solvers.options import Options
+from hpdsl.solvers.reuse import best_start
 from hpdsl.solvers.tabu_graph import Solution
-from hpdsl.solvers.tabu_moves import apply, moves
+from hpdsl.solvers.tabu_moves import apply, moves, path_steps
 
 
 STALL = 1000     # iterations without a new best before the search jumps back to it
@@ -52,7 +53,7 @@ def _shake(sol: Solution, rng: random.Random, k: int = 3) -> None:
 def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     ctx = Context.of(graph, machine)
     t0 = time.perf_counter()
-    start = portfolio(graph, machine, options)
+    start = best_start(graph, machine, options)
     if ctx.n == 0:
         return Schedule("tabu", "heuristic", start.worker, start.start, start.end)
     lb = bounds(ctx).value
@@ -112,9 +113,11 @@ def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
     note = (f"{it} iterations in {time.perf_counter() - t0:.1f} s ({why}): "
             f"{first} -> {best_mk} ns")
     if best_mk >= start.makespan:
+        sol.restore(best_state)
         note += (f", no improvement over the start, which is {start.makespan / lb - 1:.1%} "
                  f"above the lower bound; an iteration took {spent / max(it, 1):.2g} s on "
                  f"{ctx.n:,} tasks" if lb else ", no improvement over the start")
+        note += f"; {path_steps(sol)}"
     options.report(f"tabu: {note}")
     return Schedule("tabu", "heuristic", worker, st, end, notes=(note,))
 

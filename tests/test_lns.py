@@ -7,7 +7,7 @@ from hpdsl.benchdata import parse_jobshop
 from hpdsl.schedule import Schedule
 from hpdsl.solvers import Options, run
 from hpdsl.solvers.context import Context
-from hpdsl.solvers.lns import start_schedule
+from hpdsl.solvers.reuse import best_start
 from hpdsl.solvers.lns_window import WindowModel, window
 from hpdsl.solvers.tabu_graph import Solution
 from solvers_graphs import BENCHDATA, explicit, jobshop
@@ -62,7 +62,7 @@ def test_a_freed_task_moves_to_an_idle_worker_of_its_pool():
 def test_never_worse_than_its_start_and_never_below_the_bound(gm):
     g, m = gm
     s = run("lns", g, m, Options(lns_iterations=5, lns_window=4))   # run() checks validity
-    assert s.lower_bound <= s.makespan <= start_schedule(g, m, Options()).makespan
+    assert s.lower_bound <= s.makespan <= best_start(g, m, Options()).makespan
 
 
 def test_a_window_below_one_task_is_a_usage_error(capsys):

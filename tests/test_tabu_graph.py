@@ -8,7 +8,7 @@ from hpdsl.benchdata import parse_jobshop
 from hpdsl.solvers import run
 from hpdsl.solvers.context import Context
 from hpdsl.solvers.tabu_graph import Solution
-from hpdsl.solvers.tabu_moves import apply, blocks, critical_path, moves
+from hpdsl.solvers.tabu_moves import apply, blocks, critical_path, moves, path_steps
 from solvers_graphs import BENCHDATA, explicit, jobshop
 
 
@@ -102,3 +102,13 @@ def test_the_critical_path_is_a_longest_path_and_its_blocks_are_on_one_worker():
         if mv[0] == "move":
             assert apply(sol, mv) and sol.makespan == est
             sol.undo()
+
+
+def test_the_notes_say_what_the_critical_path_is_made_of():
+    # two sends from device 0 to 1 on two workers: the second waits for the link
+    g, m = explicit("lk", [("A", 2)], [("A", 100, [], 0, 1, 500), ("A", 100, [], 0, 1, 500)],
+                    devices=2, link_latency=0)
+    sol = Solution(Context.of(g, m), run("heft", g, m))
+    assert sol.makespan == 600
+    assert path_steps(sol) == ("a critical path of 2 tasks: 1 steps in link order (kept as "
+                               "the start has it), 0 in worker order, 0 along dependencies")
