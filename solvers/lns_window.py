@@ -120,14 +120,14 @@ class WindowModel:
                                         (sol.head[u] + sol.d[u], L))
                 else:
                     self._internal(u, t, L)
-            for u in sol.lpred[t]:
+            for u in sol.lpred(t):
                 m.Add(self.s[t] >= (sol.head[u] + sol.xfer[u] if u not in inside
                                     else self.s[u] + sol.xfer[u]))
             for v, L in sol.succ[t]:
                 if v not in inside:
                     self._waived_unless(t, sol.worker[v], self.Z,
                                         (self.e[t] + sol.reach[v], L))
-            for v in sol.lsucc[t]:
+            for v in sol.lsucc(t):
                 if v not in inside:
                     m.Add(self.Z >= self.s[t] + sol.xfer[t] + sol.reach[v])
 

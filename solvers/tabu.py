@@ -45,7 +45,7 @@ STALL = 1000     # iterations without a new best before the search jumps back to
 def _shake(sol: Solution, rng: random.Random, k: int = 3) -> None:
     """k random moves of the solution's own neighbourhood, whatever they cost."""
     for _ in range(k):
-        found = moves(sol, rng, pool_moves=1, shift_moves=1)
+        found = moves(sol, rng, pool_moves=1, shift_moves=1, link_moves=1)
         if found:
             apply(sol, found[rng.randrange(len(found))][2])
 
@@ -79,7 +79,8 @@ def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
         # none once the limit is near (the swaps are estimated, almost free)
         near = time.perf_counter() + 5 * (time.perf_counter() - t1) / max(it, 1) > deadline
         found = moves(sol, rng, pool_moves=0 if near else options.tabu_pool_moves,
-                      shift_moves=0 if near else options.tabu_shift_moves)
+                      shift_moves=0 if near else options.tabu_shift_moves,
+                      link_moves=0 if near else options.tabu_link_moves)
         if not found:
             why = "no move on the critical path (every critical task is alone on its worker)"
             break

@@ -48,18 +48,14 @@ class Solution:
             self.pred[v].append((u, L))
             self.succ[u].append((v, L))
         self.xfer = ctx.link_ns.tolist()
-        self.lpred = [[] for _ in range(n)]
-        self.lsucc = [[] for _ in range(n)]
+        # link orders: per device a chain of its sends out (key 2d) and of those into it
+        # (key 2d + 1), in the start's order; a send is in two chains
         start = s.start.tolist()
         sends = [t for t in range(n) if self.xfer[t] > 0]
-        for key in (g.device, g.dst):
-            by = {}
-            for t in sorted(sends, key=lambda t: (start[t], t)):
-                by.setdefault(int(key[t]), []).append(t)
-            for chain in by.values():
-                for a, b in zip(chain, chain[1:]):
-                    self.lpred[b].append(a)
-                    self.lsucc[a].append(b)
+        lseq: dict[int, list[int]] = {}
+        for t in sorted(sends, key=lambda t: (start[t], t)):
+            lseq.setdefault(2 * int(g.device[t]), []).append(t)
+            lseq.setdefault(2 * int(g.dst[t]) + 1, []).append(t)
         self.elig = [[w for _, pool in ctx.pools_of(int(g.kind[t]), int(g.device[t]))
                       for w in pool] for t in range(n)]
         worker = s.worker.tolist()
@@ -67,10 +63,17 @@ class Solution:
         for t in sorted(range(n), key=lambda t: (start[t], int(s.end[t]), t)):
             seq.setdefault(worker[t], []).append(t)
         self._log: list = []
-        self.restore((seq, worker))
+        self.restore((seq, worker, lseq))
 
     def dur(self, t: int) -> int:
         return self.d[t]
+
+    def lpred(self, t: int) -> list[int]:
+        """The sends before t on its links (out of its device, into its destination)."""
+        return [self.lseq[k][i - 1] for k, i in self.lpos[t].items() if i > 0]
+
+    def lsucc(self, t: int) -> list[int]:
+        return [self.lseq[k][i + 1] for k, i in self.lpos[t].items() if i + 1 < len(self.lseq[k])]
 
     def ins(self, v: int) -> list[tuple[int, int]]:
         """(u, weight) of every edge into v."""
@@ -80,7 +83,8 @@ class Solution:
         if self.pos[v] > 0:
             u = self.seq[wv][self.pos[v] - 1]
             out.append((u, d[u]))
-        out += [(u, self.xfer[u]) for u in self.lpred[v]]
+        if self.lpos[v]:
+            out += [(u, self.xfer[u]) for u in self.lpred(v)]
         return out
 
     def outs(self, u: int) -> list[tuple[int, int]]:
@@ -91,14 +95,16 @@ class Solution:
         ts = self.seq[wu]
         if self.pos[u] + 1 < len(ts):
             out.append((ts[self.pos[u] + 1], du))
-        out += [(v, self.xfer[u]) for v in self.lsucc[u]]
+        if self.lpos[u]:
+            out += [(v, self.xfer[u]) for v in self.lsucc(u)]
         return out
 
     # full evaluation ----------------------------------------------------------------
 
     def restore(self, state: tuple) -> None:
-        """Set the worker orders and workers, then heads, tails and the order from scratch."""
-        seq, worker = state
+        """Set the worker orders, workers and link orders, then heads, tails and the
+        topological order from scratch."""
+        seq, worker, lseq = state
         self.seq = {w: ts[:] for w, ts in seq.items()}
         self.worker = worker[:]
         self.d = [self.times[t][self.core_of[w]] for t, w in enumerate(self.worker)]
@@ -106,6 +112,11 @@ class Solution:
         for ts in self.seq.values():
             for i, t in enumerate(ts):
                 self.pos[t] = i
+        self.lseq = {k: ch[:] for k, ch in lseq.items()}
+        self.lpos: list[dict[int, int]] = [{} for _ in range(self.n)]
+        for k, ch in self.lseq.items():
+            for i, t in enumerate(ch):
+                self.lpos[t][k] = i
         if not self._evaluate():
             raise ValueError("the start schedule's orders form a cycle")
         self._log = []
@@ -113,7 +124,7 @@ class Solution:
     def _evaluate(self) -> bool:
         """Heads, tails, the topological order and the makespan (False on a cycle)."""
         n = self.n
-        indeg = [len(self.pred[t]) + len(self.lpred[t]) + (self.pos[t] > 0) for t in range(n)]
+        indeg = [len(self.ins(t)) for t in range(n)]
         head = [self.release] * n
         stack = [t for t in range(n) if indeg[t] == 0]
         order = []
@@ -166,7 +177,8 @@ class Solution:
 
     def state(self) -> tuple:
         """What `restore` needs to come back to this solution."""
-        return {w: ts[:] for w, ts in self.seq.items() if ts}, self.worker[:]
+        return ({w: ts[:] for w, ts in self.seq.items() if ts}, self.worker[:],
+                {k: ch[:] for k, ch in self.lseq.items()})
 
     # incremental change ----------------------------------------------------------------
 
@@ -185,11 +197,11 @@ class Solution:
         self._log = []
 
     def change(self, seqs: dict[int, list[int]], moved: dict[int, int] | None = None,
-               tails: bool = True) -> bool:
+               tails: bool = True, links: dict[int, list[int]] | None = None) -> bool:
         """New orders for the workers in `seqs` (and each task of `moved` onto its
-        worker there); heads, the makespan and (with `tails`) the tails follow. False,
-        with nothing changed, when the new orders close a cycle. A trial that is undone
-        needs no tails: the makespan comes from the heads."""
+        worker there) and for the link chains in `links`; heads, the makespan and (with
+        `tails`) the tails follow. False, with nothing changed, when the new orders close
+        a cycle. A trial that is undone needs no tails: the makespan comes from heads."""
         self._log = []
         into, out_of, added = set(), set(), []
         for t, w2 in (moved or {}).items():
@@ -201,28 +213,38 @@ class Solution:
             self._set(self.worker, t, w2)
             self._set(self.d, t, self.times[t][self.core_of[w2]])
         for w, new in seqs.items():
-            old = self.seq.get(w, [])
-            lo = 0
-            while lo < min(len(old), len(new)) and old[lo] == new[lo]:
-                lo += 1
-            s = 0
-            while (s < min(len(old), len(new)) - lo and old[len(old) - 1 - s] == new[len(new) - 1 - s]):
-                s += 1
-            ea = {(old[i], old[i + 1]) for i in range(max(lo - 1, 0), len(old) - s - (s == 0))}
-            eb = {(new[i], new[i + 1]) for i in range(max(lo - 1, 0), len(new) - s - (s == 0))}
-            for a, b in ea ^ eb:
-                out_of.add(a)
-                into.add(b)
-            added += sorted(eb - ea)
-            self._set(self.seq, w, new)
-            for i in range(lo, len(new) if len(new) != len(old) else len(new) - s):
-                self._set(self.pos, new[i], i)
+            added += self._resequence(self.seq, w, new, into, out_of,
+                                      lambda t, i: self._set(self.pos, t, i))
+        for k, new in (links or {}).items():
+            added += self._resequence(self.lseq, k, new, into, out_of,
+                                      lambda t, i, k=k: self._set(self.lpos[t], k, i))
         for a, b in added:
             if self.idx[a] > self.idx[b] and not self._reorder(a, b):
                 self.undo()
                 return False
         self._propagate(into, out_of if tails else ())
         return True
+
+    def _resequence(self, store: dict, key: int, new: list[int], into: set, out_of: set,
+                    set_pos) -> list[tuple[int, int]]:
+        """store[key] = new (journaled, positions through `set_pos`); the ends of the
+        order edges that changed join `into`/`out_of`; returns the added edges."""
+        old = store.get(key, [])
+        lo = 0
+        while lo < min(len(old), len(new)) and old[lo] == new[lo]:
+            lo += 1
+        s = 0
+        while s < min(len(old), len(new)) - lo and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
+            s += 1
+        ea = {(old[i], old[i + 1]) for i in range(max(lo - 1, 0), len(old) - s - (s == 0))}
+        eb = {(new[i], new[i + 1]) for i in range(max(lo - 1, 0), len(new) - s - (s == 0))}
+        for a, b in ea ^ eb:
+            out_of.add(a)
+            into.add(b)
+        self._set(store, key, new)
+        for i in range(lo, len(new) if len(new) != len(old) else len(new) - s):
+            set_pos(new[i], i)
+        return sorted(eb - ea)
 
     def _reorder(self, a: int, b: int) -> bool:
         """Make the order valid for a new edge a -> b (idx[a] > idx[b]); False on a cycle."""

@@ -11,7 +11,11 @@
 - pool moves: a critical task onto another eligible worker of its device (an identical
   instance or another core type), inserted where its start falls in that worker's
   order; evaluated exactly, at most `pool_moves` per iteration.
-A move is ("swap", u, v), ("shift", t, position) or ("move", t, worker).
+- link moves: the sends of a link block (consecutive path sends on one link chain, each
+  starting as the one before frees the link) swapped at both ends, the last moved to
+  the front, the first to the back; evaluated exactly, at most `link_moves`.
+A move is ("swap", u, v), ("shift", t, position), ("move", t, worker) or
+("link", send, (chain, position)).
 """
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ def path_steps(sol: Solution) -> str:
     """What a critical path is made of, for the notes: its steps in link order (which
     the searches keep), in worker order and along dependencies."""
     path = critical_path(sol)
-    link = sum(b in sol.lsucc[a] and sol.head[a] + sol.xfer[a] == sol.head[b]
+    link = sum(b in sol.lsucc(a) and sol.head[a] + sol.xfer[a] == sol.head[b]
                for a, b in zip(path, path[1:]))
     worker = sum(sol.worker[a] == sol.worker[b] and sol.pos[b] == sol.pos[a] + 1
                  and sol.head[a] + sol.d[a] == sol.head[b] for a, b in zip(path, path[1:]))
@@ -74,7 +78,7 @@ def _ready(sol: Solution, t: int) -> int:
     r, wt = sol.release, sol.worker[t]
     for u, L in sol.pred[t]:
         r = max(r, sol.head[u] + sol.dur(u) + (L if sol.worker[u] != wt else 0))
-    for u in sol.lpred[t]:
+    for u in sol.lpred(t):
         r = max(r, sol.head[u] + sol.xfer[u])
     return r
 
@@ -85,7 +89,7 @@ def _rest(sol: Solution, t: int) -> int:
     r = d
     for v, L in sol.succ[t]:
         r = max(r, d + (L if sol.worker[v] != wt else 0) + sol.reach[v])
-    for v in sol.lsucc[t]:
+    for v in sol.lsucc(t):
         r = max(r, sol.xfer[t] + sol.reach[v])
     return r
 
@@ -125,6 +129,8 @@ def apply(sol: Solution, move: tuple, tails: bool = True) -> bool:
     """Make the move; False (and nothing changed) when it closes a cycle. Without
     `tails` the solution's tails are stale until `undo` (for a trial)."""
     kind, t, arg = move
+    if kind == "link":
+        return sol.change({}, tails=tails, links=_link_orders(sol, t, *arg))
     w = sol.worker[t]
     ts = [x for x in sol.seq[w] if x != t]
     if kind == "swap":
@@ -138,6 +144,60 @@ def apply(sol: Solution, move: tuple, tails: bool = True) -> bool:
     new = sol.seq.get(arg, [])[:]
     new.insert(bisect_left([sol.head[x] for x in new], sol.head[t]), t)
     return sol.change({w: ts, arg: new}, moved={t: arg}, tails=tails)
+
+
+def _link_orders(sol: Solution, t: int, k: int, j: int) -> dict[int, list[int]]:
+    """Send t at position j of link chain k, and in its other chain moved as little as
+    keeps the sends both chains hold (same source, same destination) in one order:
+    otherwise the two chains would close a cycle."""
+    new = [x for x in sol.lseq[k] if x != t]
+    new.insert(j, t)
+    out = {k: new}
+    for k2 in sol.lpos[t]:
+        if k2 == k:
+            continue
+        other = [x for x in sol.lseq[k2] if x != t]
+        at = {x: i for i, x in enumerate(other)}
+        mine = [x for x in new if x in at]
+        split = sum(1 for x in new[:j] if x in at)   # shared sends before t in chain k
+        lo = at[mine[split - 1]] + 1 if split else 0
+        hi = at[mine[split]] if split < len(mine) else len(other)
+        other.insert(min(max(sol.lpos[t][k2], lo), hi), t)
+        out[k2] = other
+    return out
+
+
+def link_blocks(sol: Solution, path: list[int]) -> list[tuple[int, list[int]]]:
+    """(chain, run): maximal runs of the path along one link chain, each send starting
+    as the one before frees the link."""
+    out, run, key = [], [path[0]], None
+    for a, b in zip(path, path[1:]):
+        k = next((k for k, i in sol.lpos[a].items() if sol.lpos[b].get(k) == i + 1), None)
+        if k is not None and sol.head[a] + sol.xfer[a] == sol.head[b]:
+            if key in (None, k):
+                run.append(b)
+                key = k
+                continue
+            out.append((key, run))
+            run, key = [a, b], k
+            continue
+        if len(run) > 1:
+            out.append((key, run))
+        run, key = [b], None
+    if len(run) > 1:
+        out.append((key, run))
+    return out
+
+
+def _link_moves(sol: Solution, path: list[int]) -> list[tuple]:
+    """Swaps at both ends of each link block, its last send to its front, its first to
+    its back: ("link", send, (chain, new position))."""
+    out = set()
+    for k, run in link_blocks(sol, path):
+        first, last = sol.lpos[run[0]][k], sol.lpos[run[-1]][k]
+        out |= {("link", run[1], (k, first)), ("link", run[-1], (k, sol.lpos[run[-2]][k])),
+                ("link", run[-1], (k, first)), ("link", run[0], (k, last))}
+    return sorted(out)
 
 
 def _shifts(b: list[int]) -> list[tuple[int, int]]:
@@ -159,7 +219,7 @@ def _exact(sol: Solution, move: tuple) -> int | None:
 
 
 def moves(sol: Solution, rng: random.Random, pool_moves: int = 4,
-          shift_moves: int = 8) -> list[tuple]:
+          shift_moves: int = 8, link_moves: int = 4) -> list[tuple]:
     """[(makespan or its estimate, tabu key, move)] on one critical path."""
     path = critical_path(sol)
     out, shifts = [], []
@@ -178,6 +238,11 @@ def moves(sol: Solution, rng: random.Random, pool_moves: int = 4,
         est = estimate(sol, sol.worker[t], first, tasks)
         if est is not None:
             out.append((est, (move[1],), move))
+    links = _link_moves(sol, path)
+    for move in rng.sample(links, min(link_moves, len(links))):
+        mk = _exact(sol, move)
+        if mk is not None:
+            out.append((mk, (move[1],), move))
     crit = [t for t in path if len(sol.elig[t]) > 1]
     rng.shuffle(crit)
     for t in crit[:pool_moves]:

@@ -14,7 +14,8 @@ from solvers_graphs import BENCHDATA, explicit, jobshop
 
 def fields(sol):
     return (sol.head[:], sol.reach[:], sol.makespan, sol.worker[:],
-            {w: ts[:] for w, ts in sol.seq.items() if ts}, sol.pos[:])
+            {w: ts[:] for w, ts in sol.seq.items() if ts}, sol.pos[:],
+            {k: ch[:] for k, ch in sol.lseq.items()}, [dict(p) for p in sol.lpos])
 
 
 def assert_matches_full_evaluation(sol):
@@ -22,6 +23,7 @@ def assert_matches_full_evaluation(sol):
     fresh.__dict__.update(sol.__dict__)
     fresh.restore(sol.state())
     assert (sol.head, sol.reach, sol.makespan) == (fresh.head, fresh.reach, fresh.makespan)
+    assert all(sol.lseq[k][i] == t for t in range(sol.n) for k, i in sol.lpos[t].items())
     for t in range(sol.n):   # the maintained order is topological
         assert all(sol.idx[t] < sol.idx[v] for v, _ in sol.outs(t))
     assert sorted(sol.order) == list(range(sol.n))
@@ -31,6 +33,9 @@ def assert_matches_full_evaluation(sol):
 def random_move(sol, rng):
     t = rng.randrange(sol.n)
     w = sol.worker[t]
+    if sol.lpos[t] and rng.random() < 0.3:
+        k = rng.choice(sorted(sol.lpos[t]))
+        return ("link", t, (k, rng.randrange(len(sol.lseq[k]))))
     if rng.random() < 0.4 and len(sol.elig[t]) > 1:
         return ("move", t, rng.choice([x for x in sol.elig[t] if x != w]))
     if rng.random() < 0.5 and sol.pos[t] + 1 < len(sol.seq[w]):
@@ -112,3 +117,19 @@ def test_the_notes_say_what_the_critical_path_is_made_of():
     assert sol.makespan == 600
     assert path_steps(sol) == ("a critical path of 2 tasks: 1 steps in link order (kept as "
                                "the start has it), 0 in worker order, 0 along dependencies")
+
+
+def test_a_link_move_reorders_the_sends_on_a_link():
+    # three sends from device 0 to 1 on three workers, 500 ns of link each, in id order
+    g, m = explicit("lk3", [("A", 3)], [("A", 100, [], 0, 1, 500)] * 3, devices=2,
+                    link_latency=0)
+    sol = Solution(Context.of(g, m), run("heft", g, m))
+    k = sorted(sol.lpos[0])[0]   # the out-chain of device 0
+    order = sol.lseq[k][:]
+    last = order[-1]
+    assert apply(sol, ("link", last, (k, 0)))
+    assert sol.lseq[k] == [last] + order[:-1] and sol.lpos[last][k] == 0
+    assert sol.head[last] == 0 and sol.head[order[0]] == 500
+    assert_matches_full_evaluation(sol)
+    sol.undo()
+    assert sol.lseq[k] == order and sol.head[last] == 1000
