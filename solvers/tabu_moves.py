@@ -46,15 +46,15 @@ def critical_path(sol: Solution) -> list[int]:
 
 
 def path_steps(sol: Solution) -> str:
-    """What a critical path is made of, for the notes: its steps in link order (which
-    the searches keep), in worker order and along dependencies."""
+    """What a critical path is made of, for the notes: its steps in link order, in
+    worker order and along dependencies."""
     path = critical_path(sol)
     link = sum(b in sol.lsucc(a) and sol.head[a] + sol.xfer[a] == sol.head[b]
                for a, b in zip(path, path[1:]))
     worker = sum(sol.worker[a] == sol.worker[b] and sol.pos[b] == sol.pos[a] + 1
                  and sol.head[a] + sol.d[a] == sol.head[b] for a, b in zip(path, path[1:]))
-    return (f"a critical path of {len(path):,} tasks: {link:,} steps in link order (kept "
-            f"as the start has it), {worker:,} in worker order, "
+    return (f"a critical path of {len(path):,} tasks: {link:,} steps in link order, "
+            f"{worker:,} in worker order, "
             f"{len(path) - 1 - link - worker:,} along dependencies")
 
 
