@@ -59,6 +59,10 @@ def lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
         if sol.makespan <= lb:
             why = "the lower bound is met"
             break
+        if clock.elapsed > report_at:
+            options.report(f"lns: window {it}, makespan {sol.makespan} ns, {kept} improved, "
+                           f"{clock.elapsed:.0f} s")
+            report_at = clock.elapsed + 10
         it += 1
         path = critical_path(sol)
         c = path[rng.randrange(len(path))]
@@ -79,10 +83,6 @@ def lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
             kept += 1
             options.report(f"lns: window {it} ({len(model.tasks)} tasks on device "
                            f"{device[c]}): {before} -> {sol.makespan} ns, {clock.elapsed:.1f} s")
-        if clock.elapsed > report_at:
-            options.report(f"lns: window {it}, makespan {sol.makespan} ns, {kept} improved, "
-                           f"{clock.elapsed:.0f} s")
-            report_at = clock.elapsed + 10
     worker, st, end = sol.snapshot()
     note = (f"{it} windows in {clock.elapsed:.1f} s ({why}), {kept} improved: "
             f"{start.makespan} -> {sol.makespan} ns ({start.scheduler}'s start)")

@@ -1,8 +1,8 @@
 """`tabu`: tabu search on the disjunctive graph, from the shorter of the portfolio's and
 heft-l2's schedules (`reuse.best_start`).
 
-A solution is a worker per task and an order per worker; the order of the sends on each
-link (out of a device, into a device) stays as the start schedule has it. Its schedule
+A solution is a worker per task, an order per worker and an order of the sends on each
+link (out of a device, into a device), first the start schedule's. Its schedule
 is semi-active: every task starts at the longest path to it (`Solution.head`) through the
 dependencies (with the latency rule of `hpdsl.latency`: 0 on one worker), the worker
 orders (the previous task's time) and the link orders (the previous send's link time),
@@ -10,8 +10,9 @@ after the launch. So the start schedule is never made worse: the search keeps th
 solution it met, and the first one is the start's own orders.
 
 Neighbourhoods, on one critical path (`tabu_moves`): N5 swaps at the ends of critical
-blocks (estimated in O(1)), N7 shifts inside blocks and moves of a critical task to
-another eligible worker (both evaluated exactly, a few per iteration).
+blocks and N7 shifts inside them (both estimated from heads and tails), moves of a
+critical task to another eligible worker and reorderings of a critical link block's
+sends (both evaluated exactly, a few per iteration).
 The best non-tabu move is taken (a tabu move only when it beats the best so far); the
 reverse swap, or the moved task, is tabu for a tenure drawn from the seeded generator.
 Heads and tails are updated incrementally (`tabu_graph`): a move costs the part of the
@@ -75,8 +76,8 @@ def tabu(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
             why = "the lower bound is met"
             break
         it += 1
-        # exact evaluations (pool moves, shifts) cost the part of the graph they change:
-        # none once the limit is near (the swaps are estimated, almost free)
+        # exact evaluations (pool and link moves) cost the part of the graph they change:
+        # none once the limit is near (swaps and shifts are estimated, almost free)
         near = time.perf_counter() + 5 * (time.perf_counter() - t1) / max(it, 1) > deadline
         found = moves(sol, rng, pool_moves=0 if near else options.tabu_pool_moves,
                       shift_moves=0 if near else options.tabu_shift_moves,
