@@ -67,7 +67,7 @@ def lns(graph: TaskGraph, machine: Machine, options: Options) -> Schedule:
         path = critical_path(sol)
         c = path[rng.randrange(len(path))]
         # odd windows: c's pool only, so the same number of tasks spans a longer time
-        pool = sorted(set(sol.elig[c]) | {sol.worker[c]}) if it % 2 else workers[device[c]]
+        pool = sorted(sol.elig[c]) if it % 2 else workers[device[c]]
         t0, t1 = window(sol, [x for w in pool for x in sol.seq.get(w, [])], c,
                         options.lns_window)
         model = WindowModel(sol, pool, t0, t1, options.lns_choices)

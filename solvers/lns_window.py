@@ -9,8 +9,8 @@ prefix that ends before the window and a suffix that follows it. The model, in n
             window (their current ends, plus the latency rule's value unless the
             dependency ran on the worker t is given), and on worker w after w's prefix;
   presence p[t,w] for t's own worker and the `choices - 1` other eligible workers of
-            the set with the most slack (the shortest path through their suffix), an optional interval, NoOverlap per
-            worker;
+            the set with the most slack (the shortest path through their suffix), an
+            optional interval each, NoOverlap per worker;
   inside the window: precedence with the latency waived by a reified same-worker
             literal (as `cpsat`), and the link orders kept (s[b] >= s[a] + link time);
   Z >= each task's end plus the tail behind it outside the window (the current tails
@@ -102,9 +102,8 @@ class WindowModel:
                         if w in self.cut and w != sol.worker[t])
         return [sol.worker[t]] + [w for _, w in others[:self.choices - 1]]
 
-    def _waived_unless(self, t: int, w: int, lhs, rhs) -> None:
-        """lhs >= rhs + L, L waived when t runs on worker w (rhs + L, L = the last term)."""
-        base, L = rhs
+    def _waived_unless(self, t: int, w: int, lhs, base, L: int) -> None:
+        """lhs >= base + L, the latency L waived when t runs on worker w."""
         if L and w in self.p[t]:
             self.m.Add(lhs >= base + L).OnlyEnforceIf(self.p[t][w].Not())
             self.m.Add(lhs >= base)
@@ -116,8 +115,7 @@ class WindowModel:
         for t in self.tasks:
             for u, L in sol.pred[t]:
                 if u not in inside:
-                    self._waived_unless(t, sol.worker[u], self.s[t],
-                                        (sol.head[u] + sol.d[u], L))
+                    self._waived_unless(t, sol.worker[u], self.s[t], sol.head[u] + sol.d[u], L)
                 else:
                     self._internal(u, t, L)
             for u in sol.lpred(t):
@@ -125,8 +123,7 @@ class WindowModel:
                                     else self.s[u] + sol.xfer[u]))
             for v, L in sol.succ[t]:
                 if v not in inside:
-                    self._waived_unless(t, sol.worker[v], self.Z,
-                                        (self.e[t] + sol.reach[v], L))
+                    self._waived_unless(t, sol.worker[v], self.Z, self.e[t] + sol.reach[v], L)
             for v in sol.lsucc(t):
                 if v not in inside:
                     m.Add(self.Z >= self.s[t] + sol.xfer[t] + sol.reach[v])
@@ -162,18 +159,17 @@ class WindowModel:
         solver.parameters.max_time_in_seconds = max(0.01, seconds)
         solver.parameters.max_deterministic_time = dtime
         solver.parameters.catch_sigint_signal = False
-        self.solver = solver
         code = solver.Solve(self.m)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         sol = self.sol
         where = {t: next(w for w, p in self.p[t].items() if solver.Value(p)) for t in self.tasks}
-        start = {t: solver.Value(self.s[t]) for t in self.tasks}
+        on = {w: [] for w in self.cut}
+        for t in sorted(self.tasks, key=lambda t: (solver.Value(self.s[t]), sol.idx[t])):
+            on[where[t]].append(t)
         seqs = {}
         for w, (lo, hi) in self.cut.items():
-            ts = sol.seq.get(w, [])
-            mid = sorted((t for t in self.tasks if where[t] == w),
-                         key=lambda t: (start[t], sol.idx[t]))
+            ts, mid = sol.seq.get(w, []), on[w]
             if mid != ts[lo:hi]:
                 seqs[w] = ts[:lo] + mid + ts[hi:]
         moved = {t: w for t, w in where.items() if w != sol.worker[t]}

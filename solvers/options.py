@@ -23,7 +23,7 @@ class Options:
     tabu_shift_moves: int = 8       # N7 shifts within critical blocks tabu evaluates per iteration
     tabu_link_moves: int = 4        # reorderings of sends on a link tabu evaluates per iteration
     lns_window: int = 100           # tasks lns frees and re-solves at a time
-    lns_choices: int = 4            # workers a freed task may take: its own + the earliest free
+    lns_choices: int = 4            # workers a freed task may take: its own + the most slack
     lns_iterations: int = 200       # lns's windows; 0: until the time limit
     lns_window_dtime: float = 0.5   # CP-SAT deterministic time per window
     progress: Callable[[str], None] | bool = False   # True: messages on stderr

@@ -45,12 +45,18 @@ def critical_path(sol: Solution) -> list[int]:
         x = prev
 
 
+def _link_step(sol: Solution, a: int, b: int) -> int | None:
+    """The link chain on which send b follows send a and starts as a frees the link."""
+    if sol.head[a] + sol.xfer[a] != sol.head[b]:
+        return None
+    return next((k for k, i in sol.lpos[a].items() if sol.lpos[b].get(k) == i + 1), None)
+
+
 def path_steps(sol: Solution) -> str:
     """What a critical path is made of, for the notes: its steps in link order, in
     worker order and along dependencies."""
     path = critical_path(sol)
-    link = sum(b in sol.lsucc(a) and sol.head[a] + sol.xfer[a] == sol.head[b]
-               for a, b in zip(path, path[1:]))
+    link = sum(_link_step(sol, a, b) is not None for a, b in zip(path, path[1:]))
     worker = sum(sol.worker[a] == sol.worker[b] and sol.pos[b] == sol.pos[a] + 1
                  and sol.head[a] + sol.d[a] == sol.head[b] for a, b in zip(path, path[1:]))
     return (f"a critical path of {len(path):,} tasks: {link:,} steps in link order, "
@@ -132,12 +138,12 @@ def apply(sol: Solution, move: tuple, tails: bool = True) -> bool:
     if kind == "link":
         return sol.change({}, tails=tails, links=_link_orders(sol, t, *arg))
     w = sol.worker[t]
-    ts = [x for x in sol.seq[w] if x != t]
     if kind == "swap":
         ts = sol.seq[w][:]
         i = sol.pos[t]
         ts[i], ts[i + 1] = ts[i + 1], ts[i]
         return sol.change({w: ts}, tails=tails)
+    ts = [x for x in sol.seq[w] if x != t]
     if kind == "shift":
         ts.insert(arg, t)
         return sol.change({w: ts}, tails=tails)
@@ -172,8 +178,8 @@ def link_blocks(sol: Solution, path: list[int]) -> list[tuple[int, list[int]]]:
     as the one before frees the link."""
     out, run, key = [], [path[0]], None
     for a, b in zip(path, path[1:]):
-        k = next((k for k, i in sol.lpos[a].items() if sol.lpos[b].get(k) == i + 1), None)
-        if k is not None and sol.head[a] + sol.xfer[a] == sol.head[b]:
+        k = _link_step(sol, a, b)
+        if k is not None:
             if key in (None, k):
                 run.append(b)
                 key = k
